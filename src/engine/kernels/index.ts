@@ -1,0 +1,60 @@
+/**
+ * The kernel interface the layers call, and the registry that picks an implementation at start-up.
+ * `ts` is the plain reference in this folder; a faster implementation plugs in with setKernels()
+ * and must agree with the reference (tests compare them on random inputs).
+ */
+import { gemmReference, type GemmDims } from './gemm.js';
+import { conv2dBackwardReference, conv2dForwardReference, type Conv2dDims } from './conv.js';
+import {
+  avgPoolBackwardReference,
+  avgPoolForwardReference,
+  maxPoolBackwardReference,
+  maxPoolForwardReference,
+  type Pool2dDims,
+} from './pool.js';
+
+export type { GemmDims, Conv2dDims, Pool2dDims };
+
+export interface Kernels {
+  readonly name: string;
+  gemm(c: Float32Array, a: Float32Array, b: Float32Array, dims: GemmDims): void;
+  conv2dForward(y: Float32Array, x: Float32Array, w: Float32Array, b: Float32Array, d: Conv2dDims): void;
+  conv2dBackward(
+    dx: Float32Array | null,
+    dw: Float32Array | null,
+    db: Float32Array | null,
+    dy: Float32Array,
+    x: Float32Array,
+    w: Float32Array,
+    d: Conv2dDims,
+  ): void;
+  maxPoolForward(y: Float32Array, argmax: Int32Array, x: Float32Array, d: Pool2dDims): void;
+  maxPoolBackward(dx: Float32Array, dy: Float32Array, argmax: Int32Array, d: Pool2dDims): void;
+  avgPoolForward(y: Float32Array, x: Float32Array, d: Pool2dDims): void;
+  avgPoolBackward(dx: Float32Array, dy: Float32Array, d: Pool2dDims): void;
+}
+
+export const referenceKernels: Kernels = {
+  name: 'ts',
+  gemm: gemmReference,
+  conv2dForward: conv2dForwardReference,
+  conv2dBackward: conv2dBackwardReference,
+  maxPoolForward: maxPoolForwardReference,
+  maxPoolBackward: (dx, dy, argmax) => maxPoolBackwardReference(dx, dy, argmax),
+  avgPoolForward: avgPoolForwardReference,
+  avgPoolBackward: avgPoolBackwardReference,
+};
+
+let active: Kernels = referenceKernels;
+
+/** The kernels every layer uses now. */
+export function kernels(): Kernels {
+  return active;
+}
+
+/** Swaps the implementation (e.g. WebAssembly SIMD); returns the previous one so a test can restore it. */
+export function setKernels(k: Kernels): Kernels {
+  const previous = active;
+  active = k;
+  return previous;
+}

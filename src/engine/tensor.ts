@@ -1,0 +1,82 @@
+/**
+ * The one tensor type: a shape and a Float32Array, row-major, NCHW for images.
+ * It owns no behaviour beyond bookkeeping; arithmetic lives in kernels and layers.
+ */
+import { ShapeError, formatShape } from './errors.js';
+
+export type Shape = readonly number[];
+
+export function sizeOf(shape: Shape): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+export function sameShape(a: Shape, b: Shape): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+export class Tensor {
+  readonly shape: Shape;
+  readonly data: Float32Array;
+
+  constructor(shape: Shape, data?: Float32Array) {
+    for (const d of shape) {
+      if (!Number.isInteger(d) || d < 0) throw new ShapeError(`Tensor: shape ${formatShape(shape)} must hold non-negative integers`);
+    }
+    const n = sizeOf(shape);
+    if (data !== undefined && data.length !== n) {
+      throw new ShapeError(`Tensor: shape ${formatShape(shape)} needs ${n} values, got ${data.length}`);
+    }
+    this.shape = Object.freeze([...shape]);
+    this.data = data ?? new Float32Array(n);
+  }
+
+  static zeros(shape: Shape): Tensor {
+    return new Tensor(shape);
+  }
+
+  static from(shape: Shape, values: ArrayLike<number>): Tensor {
+    return new Tensor(shape, Float32Array.from(values));
+  }
+
+  get size(): number {
+    return this.data.length;
+  }
+
+  /** Batch size: the first dimension. */
+  get n(): number {
+    return this.shape[0] ?? 1;
+  }
+
+  /** A view with another shape over the same data (no copy). */
+  reshape(shape: Shape): Tensor {
+    if (sizeOf(shape) !== this.size) {
+      throw new ShapeError(`reshape: cannot view ${formatShape(this.shape)} (${this.size} values) as ${formatShape(shape)}`);
+    }
+    return new Tensor(shape, this.data);
+  }
+
+  /** Sample i of the batch, as a view (no copy). */
+  sample(i: number): Tensor {
+    const per = this.size / this.n;
+    return new Tensor(this.shape.slice(1), this.data.subarray(i * per, (i + 1) * per));
+  }
+
+  clone(): Tensor {
+    return new Tensor(this.shape, this.data.slice());
+  }
+
+  toString(): string {
+    return `Tensor${formatShape(this.shape)}`;
+  }
+}
+
+/** Throws a ShapeError naming `where` unless `t` has the expected shape (-1 matches any size). */
+export function expectShape(where: string, t: Tensor, expected: readonly number[], hint = ''): void {
+  const ok = t.shape.length === expected.length && expected.every((d, i) => d === -1 || d === t.shape[i]);
+  if (!ok) {
+    const want = formatShape(expected).replace(/-1/g, 'N');
+    throw new ShapeError(`${where}: expected input ${want}, got ${formatShape(t.shape)}${hint ? ` (${hint})` : ''}`);
+  }
+}

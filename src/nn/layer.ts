@@ -1,0 +1,66 @@
+/**
+ * The contract every layer follows (after ConvNetJS, without its hidden state): shape out from shape
+ * in, forward returns the output and a cache, backward takes that cache back. Layers hold parameters,
+ * never activations, so a prediction between a training step's forward and backward cannot corrupt it.
+ */
+import type { Rng } from '../engine/rng.js';
+import type { Shape, Tensor } from '../engine/tensor.js';
+import type { LayerKind, LayerSpec } from './spec.js';
+
+export type Mode = 'train' | 'eval';
+
+export interface ForwardContext {
+  mode: Mode;
+  /** needed in train mode by layers that draw random numbers (dropout) */
+  rng?: Rng;
+}
+
+/** A trainable tensor and its gradient (same shape); `decay` says whether weight decay applies. */
+export interface Param {
+  readonly name: string;
+  readonly value: Tensor;
+  readonly grad: Tensor;
+  readonly decay: boolean;
+}
+
+/** Non-trainable state that still belongs in the model file (batch norm's running statistics). */
+export interface StateBuffer {
+  readonly name: string;
+  readonly value: Tensor;
+}
+
+/** What a forward pass leaves behind for backward and for the explorer to draw. */
+export interface LayerCache {
+  /** the layer's input (for activation layers: the pre-activation) */
+  readonly x: Tensor;
+  /** the layer's output */
+  readonly y: Tensor;
+  /** extra internals worth showing (pooling argmax, dropout mask, batch-norm statistics) */
+  readonly internals?: Readonly<Record<string, Tensor | Int32Array>>;
+}
+
+export interface BackwardOptions {
+  /** false when only input gradients are wanted (explanations): parameter grads stay untouched */
+  paramGrads: boolean;
+}
+
+export interface Layer {
+  readonly kind: LayerKind;
+  readonly name: string;
+  readonly spec: LayerSpec;
+  /** per-sample input shape (no batch dimension) */
+  readonly inShape: Shape;
+  /** per-sample output shape (no batch dimension) */
+  readonly outShape: Shape;
+  readonly params: readonly Param[];
+  readonly buffers: readonly StateBuffer[];
+  forward(x: Tensor, ctx: ForwardContext): LayerCache;
+  /** returns dx, the gradient with respect to the layer's input; adds into each param's grad */
+  backward(dy: Tensor, cache: LayerCache, opts: BackwardOptions): Tensor;
+  /** floating-point multiply-adds per sample in the forward pass (for summaries and benchmarks) */
+  readonly macsPerSample: number;
+}
+
+export function paramCount(layer: Layer): number {
+  return layer.params.reduce((s, p) => s + p.value.size, 0);
+}

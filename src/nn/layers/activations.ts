@@ -1,0 +1,131 @@
+/**
+ * Elementwise activations and softmax. The cache's `x` is the pre-activation, which the explorer
+ * shows beside the output. Loops are simple enough that a fast kernel would gain little.
+ */
+import { Tensor, type Shape } from '../../engine/tensor.js';
+import { ShapeError, formatShape } from '../../engine/errors.js';
+import type { Layer, LayerCache } from '../layer.js';
+import type { LayerSpec } from '../spec.js';
+
+type ActivationKind = 'relu' | 'leakyrelu' | 'sigmoid' | 'tanh' | 'softmax';
+
+abstract class Elementwise implements Layer {
+  abstract readonly kind: ActivationKind;
+  readonly outShape: Shape;
+  readonly params = [];
+  readonly buffers = [];
+  readonly macsPerSample = 0;
+
+  constructor(readonly name: string, readonly spec: LayerSpec, readonly inShape: Shape) {
+    this.outShape = inShape;
+  }
+
+  protected check(x: Tensor): void {
+    const per = x.shape.slice(1);
+    if (per.length !== this.inShape.length || per.some((d, i) => d !== this.inShape[i])) {
+      throw new ShapeError(`${this.name}: expected input [N,${this.inShape.join(',')}], got ${formatShape(x.shape)}`);
+    }
+  }
+
+  forward(x: Tensor): LayerCache {
+    this.check(x);
+    const y = new Tensor(x.shape);
+    this.apply(y.data, x.data);
+    return { x, y };
+  }
+
+  backward(dy: Tensor, cache: LayerCache): Tensor {
+    const dx = new Tensor(dy.shape);
+    this.derive(dx.data, dy.data, cache.x.data, cache.y.data);
+    return dx;
+  }
+
+  protected abstract apply(y: Float32Array, x: Float32Array): void;
+  protected abstract derive(dx: Float32Array, dy: Float32Array, x: Float32Array, y: Float32Array): void;
+}
+
+export class Relu extends Elementwise {
+  readonly kind = 'relu';
+  protected apply(y: Float32Array, x: Float32Array): void {
+    for (let i = 0; i < x.length; i++) y[i] = x[i] > 0 ? x[i] : 0;
+  }
+  /** dx = dy · [x > 0] */
+  protected derive(dx: Float32Array, dy: Float32Array, x: Float32Array): void {
+    for (let i = 0; i < x.length; i++) dx[i] = x[i] > 0 ? dy[i] : 0;
+  }
+}
+
+export class LeakyRelu extends Elementwise {
+  readonly kind = 'leakyrelu';
+  readonly alpha: number;
+  constructor(name: string, spec: Extract<LayerSpec, { kind: 'leakyrelu' }>, inShape: Shape) {
+    super(name, spec, inShape);
+    this.alpha = spec.alpha ?? 0.01;
+  }
+  protected apply(y: Float32Array, x: Float32Array): void {
+    const a = this.alpha;
+    for (let i = 0; i < x.length; i++) y[i] = x[i] > 0 ? x[i] : a * x[i];
+  }
+  /** dx = dy · (x > 0 ? 1 : α) */
+  protected derive(dx: Float32Array, dy: Float32Array, x: Float32Array): void {
+    const a = this.alpha;
+    for (let i = 0; i < x.length; i++) dx[i] = x[i] > 0 ? dy[i] : a * dy[i];
+  }
+}
+
+export class Sigmoid extends Elementwise {
+  readonly kind = 'sigmoid';
+  protected apply(y: Float32Array, x: Float32Array): void {
+    for (let i = 0; i < x.length; i++) y[i] = 1 / (1 + Math.exp(-x[i]));
+  }
+  /** dx = dy · σ(x)(1 − σ(x)) */
+  protected derive(dx: Float32Array, dy: Float32Array, _x: Float32Array, y: Float32Array): void {
+    for (let i = 0; i < y.length; i++) dx[i] = dy[i] * y[i] * (1 - y[i]);
+  }
+}
+
+export class Tanh extends Elementwise {
+  readonly kind = 'tanh';
+  protected apply(y: Float32Array, x: Float32Array): void {
+    for (let i = 0; i < x.length; i++) y[i] = Math.tanh(x[i]);
+  }
+  /** dx = dy · (1 − tanh²(x)) */
+  protected derive(dx: Float32Array, dy: Float32Array, _x: Float32Array, y: Float32Array): void {
+    for (let i = 0; i < y.length; i++) dx[i] = dy[i] * (1 - y[i] * y[i]);
+  }
+}
+
+/** Softmax over the features of each sample (the last per-sample dimensions, flattened). */
+export class Softmax extends Elementwise {
+  readonly kind = 'softmax';
+  private get width(): number {
+    return this.inShape.reduce((a, b) => a * b, 1);
+  }
+  protected apply(y: Float32Array, x: Float32Array): void {
+    softmaxRows(y, x, this.width);
+  }
+  /** dx = y ⊙ (dy − Σ dy·y) per sample */
+  protected derive(dx: Float32Array, dy: Float32Array, _x: Float32Array, y: Float32Array): void {
+    const F = this.width;
+    for (let r = 0; r < y.length; r += F) {
+      let dot = 0;
+      for (let j = 0; j < F; j++) dot += dy[r + j] * y[r + j];
+      for (let j = 0; j < F; j++) dx[r + j] = y[r + j] * (dy[r + j] - dot);
+    }
+  }
+}
+
+/** y = softmax of each row of x (width F), stable by subtracting the row max. */
+export function softmaxRows(y: Float32Array, x: Float32Array, F: number): void {
+  for (let r = 0; r < x.length; r += F) {
+    let max = -Infinity;
+    for (let j = 0; j < F; j++) if (x[r + j] > max) max = x[r + j];
+    let sum = 0;
+    for (let j = 0; j < F; j++) {
+      const e = Math.exp(x[r + j] - max);
+      y[r + j] = e;
+      sum += e;
+    }
+    for (let j = 0; j < F; j++) y[r + j] /= sum;
+  }
+}
