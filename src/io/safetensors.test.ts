@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SafetensorsError, decodeSafetensors, encodeSafetensors } from './safetensors.js';
@@ -261,4 +262,32 @@ describe('encodeSafetensors refuses what it cannot write', () => {
       expect(refusal(fn).message).toBe(message);
     });
   }
+});
+
+describe('interop with a file written from PyTorch tensors (fixtures/make-torch-fixture.py)', () => {
+  const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url));
+  type Expected = { metadata: Record<string, string>; tensors: Record<string, { dtype: string; shape: number[]; values: string[] }> };
+  const expected = JSON.parse(fixture('torch-tiny.expected.json').toString('utf8')) as Expected;
+  const file = decodeSafetensors(new Uint8Array(fixture('torch-tiny.safetensors')), { name: 'torch-tiny.safetensors' });
+
+  it('decodes every tensor with the values torch wrote', () => {
+    expect(Object.keys(file.tensors).sort()).toEqual(Object.keys(expected.tensors).sort());
+    for (const [name, want] of Object.entries(expected.tensors)) {
+      const t = file.tensors[name]!;
+      expect([name, t.dtype, t.shape]).toEqual([name, want.dtype, want.shape]);
+      const values = t.dtype === 'I64' ? want.values.map(BigInt) : want.values.map(Number);
+      expect([name, Array.from(t.data as ArrayLike<number | bigint>)]).toEqual([name, values]);
+    }
+    expect(file.tensors['conv1.weight']!.data[0]).toBe(Math.fround(-1.1258398294448853));
+  });
+
+  it('decodes the metadata, non-ASCII included', () => {
+    expect(file.metadata).toEqual(expected.metadata);
+    expect(file.metadata.note).toContain('ünïcode ✓');
+  });
+
+  it('re-encodes to a file that decodes to the same tensors', () => {
+    const again = decodeSafetensors(encodeSafetensors(file.tensors, file.metadata));
+    expect(again).toEqual(file);
+  });
 });
