@@ -30,20 +30,22 @@ export class JsonSyntaxError extends Error {
 
 /** Decodes UTF-8, refusing overlong forms, surrogates, code points past U+10FFFF and cut sequences. */
 export function decodeUtf8Strict(bytes: Uint8Array): string {
-  const parts: string[] = [];
-  const units: number[] = [];
   const n = bytes.length;
+  // Never more UTF-16 units than UTF-8 bytes.
+  const units = new Uint16Array(n);
+  let u = 0;
   let i = 0;
   while (i < n) {
     const b0 = bytes[i]!;
+    if (b0 < 0x80) {
+      units[u++] = b0;
+      i++;
+      continue;
+    }
     let cp: number;
     let len: number;
     let min: number;
-    if (b0 < 0x80) {
-      cp = b0;
-      len = 1;
-      min = 0;
-    } else if (b0 >= 0xc2 && b0 <= 0xdf) {
+    if (b0 >= 0xc2 && b0 <= 0xdf) {
       cp = b0 & 0x1f;
       len = 2;
       min = 0x80;
@@ -69,15 +71,16 @@ export function decodeUtf8Strict(bytes: Uint8Array): string {
     if (cp >= 0xd800 && cp <= 0xdfff) throw new Utf8Error('UTF-8 encoded surrogate', i);
     if (cp >= 0x10000) {
       cp -= 0x10000;
-      units.push(0xd800 + (cp >> 10), 0xdc00 + (cp & 0x3ff));
+      units[u++] = 0xd800 + (cp >> 10);
+      units[u++] = 0xdc00 + (cp & 0x3ff);
     } else {
-      units.push(cp);
+      units[u++] = cp;
     }
     i += len;
-    // Flush in chunks: String.fromCharCode takes its arguments on the stack.
-    if (units.length >= 8192) parts.push(String.fromCharCode(...units.splice(0)));
   }
-  parts.push(String.fromCharCode(...units));
+  // In chunks: String.fromCharCode takes its arguments on the stack.
+  const parts: string[] = [];
+  for (let k = 0; k < u; k += 8192) parts.push(String.fromCharCode(...units.subarray(k, Math.min(u, k + 8192))));
   return parts.join('');
 }
 
@@ -112,15 +115,34 @@ export function loneSurrogateIndex(s: string): number {
 
 /** Encodes well-formed Unicode as UTF-8 (callers check for lone surrogates first). */
 export function encodeUtf8(s: string): Uint8Array {
-  const out: number[] = [];
-  for (const ch of s) {
-    const cp = ch.codePointAt(0)!;
-    if (cp < 0x80) out.push(cp);
-    else if (cp < 0x800) out.push(0xc0 | (cp >> 6), 0x80 | (cp & 0x3f));
-    else if (cp < 0x10000) out.push(0xe0 | (cp >> 12), 0x80 | ((cp >> 6) & 0x3f), 0x80 | (cp & 0x3f));
-    else out.push(0xf0 | (cp >> 18), 0x80 | ((cp >> 12) & 0x3f), 0x80 | ((cp >> 6) & 0x3f), 0x80 | (cp & 0x3f));
+  const out = new Uint8Array(s.length * 3);
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    let cp = s.charCodeAt(i);
+    if (cp < 0x80) {
+      out[n++] = cp;
+      continue;
+    }
+    if (cp >= 0xd800 && cp <= 0xdbff && i + 1 < s.length) {
+      const lo = s.charCodeAt(i + 1);
+      if (lo >= 0xdc00 && lo <= 0xdfff) {
+        cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+        i++;
+      }
+    }
+    if (cp < 0x800) {
+      out[n++] = 0xc0 | (cp >> 6);
+    } else if (cp < 0x10000) {
+      out[n++] = 0xe0 | (cp >> 12);
+      out[n++] = 0x80 | ((cp >> 6) & 0x3f);
+    } else {
+      out[n++] = 0xf0 | (cp >> 18);
+      out[n++] = 0x80 | ((cp >> 12) & 0x3f);
+      out[n++] = 0x80 | ((cp >> 6) & 0x3f);
+    }
+    if (cp >= 0x80) out[n++] = 0x80 | (cp & 0x3f);
   }
-  return Uint8Array.from(out);
+  return out.slice(0, n);
 }
 
 /** Deep enough for any safetensors header (root, tensor, shape); deeper input is refused, not recursed into. */
