@@ -16,6 +16,11 @@ export interface GrayImage {
   data: Float32Array | Uint8Array | Uint8ClampedArray;
 }
 
+/** A gray image with 0..255 bytes, as decoders and rgbaToGray produce. */
+export interface GrayImage8 extends GrayImage {
+  data: Uint8Array;
+}
+
 export interface PreprocessOptions {
   /** The scale of `data`: 0..255 or 0..1. Required: guessing it from the values fails on faint images. */
   range: '0..255' | '0..1';
@@ -128,7 +133,7 @@ export function preprocessDigit(img: GrayImage, options: PreprocessOptions): Pre
 }
 
 /** RGBA (e.g. canvas ImageData or a decoded PNG) → gray 0..255, composited over white, Rec. 601 luma. */
-export function rgbaToGray(rgba: Uint8Array | Uint8ClampedArray, width: number, height: number): GrayImage {
+export function rgbaToGray(rgba: Uint8Array | Uint8ClampedArray, width: number, height: number): GrayImage8 {
   if (rgba.length !== width * height * 4) {
     throw new ShapeError(`rgbaToGray: ${width}×${height} RGBA needs ${width * height * 4} bytes, got ${rgba.length}`);
   }
