@@ -1,0 +1,31 @@
+/**
+ * The data options every data-reading command shares (--data, --dataset) and the one place that
+ * turns them into a loaded data set, with download progress on stderr.
+ */
+import { resolve } from 'node:path';
+import { Option, type Command } from 'commander';
+import { loadDataset } from '../data/node-source.js';
+import type { Dataset } from '../data/dataset.js';
+import type { CliIo } from './io.js';
+
+export interface DataOptions {
+  data?: string;
+  dataset: 'mnist' | 'fashion';
+}
+
+export function addDataOptions(cmd: Command, defaultDataset: 'mnist' | 'fashion' | undefined = 'mnist'): Command {
+  cmd.option('--data <dir>', 'directory with the four idx files (default: $CONVSCOPE_DATA, then the download cache)');
+  const ds = new Option('--dataset <name>', 'data set').choices(['mnist', 'fashion']);
+  cmd.addOption(defaultDataset ? ds.default(defaultDataset) : ds);
+  return cmd;
+}
+
+export async function loadCliDataset(flags: DataOptions, io: CliIo): Promise<Dataset> {
+  const envDir = io.env['CONVSCOPE_DATA'];
+  return loadDataset({
+    dataset: flags.dataset,
+    ...(flags.data !== undefined ? { dataDir: resolve(io.cwd, flags.data) } : {}),
+    ...(envDir ? { envDir: resolve(io.cwd, envDir) } : {}),
+    onProgress: (message: string) => io.err(`${message}\n`),
+  });
+}

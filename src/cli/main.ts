@@ -1,0 +1,46 @@
+/**
+ * The `convscope` command line: a thin layer that parses arguments, calls the library and prints.
+ * runCli() returns the exit code instead of exiting, so tests run commands in-process.
+ */
+import { Command, CommanderError } from 'commander';
+import { ConvscopeError } from '../engine/errors.js';
+import { processIo, type CliIo } from './io.js';
+import { trainCommand } from './train-command.js';
+import { evaluateCommand } from './evaluate-command.js';
+import { predictCommand } from './predict-command.js';
+import { summaryCommand } from './summary-command.js';
+import { demoCommand } from './demo-command.js';
+
+export function buildProgram(io: CliIo, argv: readonly string[]): Command {
+  const program = new Command('convscope')
+    .description('handwritten-digit recognition with neural networks you can see through')
+    .version('0.1.0')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
+    .exitOverride();
+  for (const cmd of [trainCommand(io, argv), evaluateCommand(io), predictCommand(io), summaryCommand(io), demoCommand(io)]) {
+    cmd.configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) }).exitOverride().showHelpAfterError('(run with --help for usage)');
+    program.addCommand(cmd);
+  }
+  return program;
+}
+
+/** Runs the CLI on argv (without 'node' and the script) and returns the exit code. */
+export async function runCli(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  process.exitCode = undefined;
+  const program = buildProgram(io, argv);
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    if (e instanceof ConvscopeError) {
+      io.err(`convscope: ${e.message}\n`);
+      return 1;
+    }
+    io.err(`convscope: unexpected error: ${(e as Error).stack ?? String(e)}\n`);
+    return 1;
+  } finally {
+    process.exitCode = undefined;
+  }
+}

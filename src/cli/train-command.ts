@@ -1,0 +1,176 @@
+/**
+ * `convscope train`: parse the recipe, load the data, run the training loop with a progress bar,
+ * save the model file. Ctrl-C stops between batches and saves a checkpoint that --resume continues
+ * from, giving the same bytes as an uninterrupted run.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Command, Option } from 'commander';
+import { ConvscopeError } from '../engine/errors.js';
+import { Sequential } from '../nn/model.js';
+import { parseModelSpec, type ModelSpec } from '../nn/spec.js';
+import { ZOO, ZOO_NAMES } from '../models/zoo.js';
+import { parseSchedule } from '../train/schedules.js';
+import { train, type Recipe, type TrainEvent } from '../train/trainer.js';
+import type { OptimizerSpec } from '../train/optimizers.js';
+import { checkpointParts, stateFromCheckpoint } from '../train/checkpoint.js';
+import { readModelFile, writeModelFile } from '../io/node-model-file.js';
+import type { CliIo } from './io.js';
+import { intOption, numberOption } from './options.js';
+import { createProgressReporter, pct } from './progress.js';
+import { loadCliDataset, addDataOptions, type DataOptions } from './dataset.js';
+import { splitSource } from '../data/split-source.js';
+
+interface TrainFlags extends DataOptions {
+  model?: string;
+  epochs: number;
+  batch: number;
+  optimizer: 'sgd' | 'adam' | 'adamw';
+  lr: number;
+  momentum: number;
+  nesterov?: boolean;
+  weightDecay: number;
+  schedule: string;
+  loss: 'xent' | 'mse';
+  augment?: boolean;
+  seed: number;
+  limit?: number;
+  out?: string;
+  resume?: string;
+}
+
+export function checkpointPathFor(out: string): string {
+  return out.replace(/\.safetensors$/, '') + '.ckpt.safetensors';
+}
+
+function modelSpecFrom(arg: string, cwd: string): { name: string; spec: ModelSpec } {
+  const zoo = ZOO[arg];
+  if (zoo) return { name: zoo.name, spec: zoo.spec };
+  if (arg.endsWith('.json')) {
+    const path = resolve(cwd, arg);
+    let json: unknown;
+    try {
+      json = JSON.parse(readFileSync(path, 'utf8'));
+    } catch (e) {
+      throw new ConvscopeError(`--model ${arg}: cannot read a JSON architecture spec from ${path}: ${(e as Error).message}`);
+    }
+    return { name: arg.replace(/^.*\//, '').replace(/\.json$/, ''), spec: parseModelSpec(json, arg) };
+  }
+  throw new ConvscopeError(`--model '${arg}' is neither a zoo model (${ZOO_NAMES.join(', ')}) nor a .json architecture spec`);
+}
+
+function optimizerFrom(f: TrainFlags): OptimizerSpec {
+  if (f.optimizer === 'sgd') return { kind: 'sgd', momentum: f.momentum, nesterov: Boolean(f.nesterov), weightDecay: f.weightDecay };
+  return { kind: f.optimizer, weightDecay: f.weightDecay };
+}
+
+/** The command line that reproduces this run, for the model file's provenance. */
+function commandLine(argv: readonly string[]): string {
+  return ['convscope', ...argv].map((a) => (/^[\w./:=@-]+$/.test(a) ? a : JSON.stringify(a))).join(' ');
+}
+
+export function trainCommand(io: CliIo, argv: readonly string[]): Command {
+  const cmd = new Command('train')
+    .description('train a model on MNIST (or Fashion-MNIST) and save it as a .safetensors model file')
+    .option('--model <name|spec.json>', `zoo model (${ZOO_NAMES.join(', ')}) or a JSON architecture spec`)
+    .option('--epochs <n>', 'epochs', intOption('--epochs'), 5)
+    .option('--batch <n>', 'batch size', intOption('--batch'), 64)
+    .addOption(new Option('--optimizer <name>', 'optimizer').choices(['sgd', 'adam', 'adamw']).default('adam'))
+    .option('--lr <rate>', 'base learning rate', numberOption('--lr', { min: 0, exclusiveMin: true }), 1e-3)
+    .option('--momentum <m>', 'SGD momentum', numberOption('--momentum', { min: 0 }), 0.9)
+    .option('--nesterov', 'Nesterov momentum (SGD)')
+    .option('--weight-decay <w>', 'weight decay (L2 for sgd/adam, decoupled for adamw)', numberOption('--weight-decay', { min: 0 }), 0)
+    .option('--schedule <s>', 'learning-rate schedule: constant, step:EVERY_EPOCHS:GAMMA, cosine[:WARMUP_EPOCHS], onecycle', 'constant')
+    .addOption(new Option('--loss <name>', 'loss').choices(['xent', 'mse']).default('xent'))
+    .option('--augment', 'random shifts, small rotations and scaling of training images')
+    .option('--seed <s>', 'random seed (weights, order, augmentation, dropout)', intOption('--seed', 0), 1)
+    .option('--limit <n>', 'train on the first N training images only', intOption('--limit'))
+    .option('--out <file>', 'where to write the model file (default: <model>.safetensors)')
+    .option('--resume <checkpoint>', 'continue an interrupted run from its checkpoint');
+  addDataOptions(cmd);
+  cmd.action(async (flags: TrainFlags) => {
+    const started = Date.now();
+    let model: Sequential;
+    let name: string;
+    let recipe: Recipe;
+    let resumeState;
+    if (flags.resume) {
+      const path = resolve(io.cwd, flags.resume);
+      const loaded = await readModelFile(path);
+      const ck = stateFromCheckpoint(loaded.metadata.checkpoint, loaded.extras, path);
+      model = loaded.model;
+      name = loaded.metadata.name ?? 'model';
+      recipe = ck.recipe;
+      resumeState = ck.state;
+      io.err(`resuming ${name} from ${path} at epoch ${ck.state.epoch + 1}, batch ${ck.state.batch + 1}\n`);
+    } else {
+      if (!flags.model) throw new ConvscopeError(`train needs --model (${ZOO_NAMES.join(', ')} or a .json spec), or --resume CHECKPOINT`);
+      const m = modelSpecFrom(flags.model, io.cwd);
+      name = m.name;
+      recipe = {
+        epochs: flags.epochs,
+        batchSize: flags.batch,
+        optimizer: optimizerFrom(flags),
+        lr: flags.lr,
+        schedule: parseSchedule(flags.schedule),
+        loss: flags.loss,
+        seed: flags.seed,
+        augment: Boolean(flags.augment),
+        ...(flags.limit !== undefined ? { limit: flags.limit } : {}),
+      };
+      model = new Sequential(m.spec, recipe.seed);
+    }
+    const out = resolve(io.cwd, flags.out ?? `${name}.safetensors`);
+    const data = await loadCliDataset(flags, io);
+    const controller = new AbortController();
+    const onSigint = () => {
+      if (controller.signal.aborted) process.exit(130);
+      io.err('\nstopping after this batch (Ctrl-C again to quit without saving)...\n');
+      controller.abort();
+    };
+    process.on('SIGINT', onSigint);
+    const report = createProgressReporter(io, recipe.epochs);
+    let lastYield = Date.now();
+    const onEvent = async (e: TrainEvent) => {
+      report(e);
+      // The loop is synchronous between events; yielding now and then lets Ctrl-C be noticed.
+      if (Date.now() - lastYield > 100) {
+        lastYield = Date.now();
+        await new Promise((r) => setImmediate(r));
+      }
+    };
+    try {
+      const result = await train(model, splitSource(data.train), recipe, {
+        test: splitSource(data.test),
+        onEvent,
+        signal: controller.signal,
+        ...(resumeState ? { resume: resumeState } : {}),
+      });
+      const dataset = { name: data.name, checksums: data.checksums };
+      if (!result.completed) {
+        const ckpt = checkpointPathFor(out);
+        const { meta, extras } = checkpointParts(result.state, recipe);
+        await writeModelFile(ckpt, model, { name, recipe, dataset, seed: recipe.seed, checkpoint: meta }, extras);
+        io.err(`checkpoint saved to ${ckpt}\ncontinue with: convscope train --resume ${ckpt} --out ${out}\n`);
+        process.exitCode = 130;
+        return;
+      }
+      const last = result.history[result.history.length - 1];
+      const testAccuracy = last?.testAccuracy ?? 0;
+      await writeModelFile(out, model, {
+        name,
+        recipe,
+        dataset,
+        seed: recipe.seed,
+        testAccuracy,
+        testAccuracyByEpoch: result.history.map((h) => h.testAccuracy ?? null),
+        command: commandLine(argv),
+      });
+      const seconds = (Date.now() - started) / 1000;
+      io.err(`saved ${out}: test accuracy ${pct(testAccuracy)} after ${recipe.epochs} epoch(s), ${seconds.toFixed(1)} s\n`);
+    } finally {
+      process.off('SIGINT', onSigint);
+    }
+  });
+  return cmd;
+}

@@ -1,0 +1,105 @@
+/**
+ * Model files: a Sequential's parameters as safetensors, with the architecture spec, the training
+ * recipe, the dataset and its checksums, the seed and the measured accuracy in `__metadata__`.
+ * Loading trusts nothing: the spec is validated, every tensor must exist with the spec's exact shape
+ * and dtype, no stray tensors are accepted, and weights must be finite. Pure: bytes in, bytes out.
+ */
+import { Sequential } from '../nn/model.js';
+import { parseModelSpec, type ModelSpec } from '../nn/spec.js';
+import { formatShape } from '../engine/errors.js';
+import { decodeSafetensors, encodeSafetensors, SafetensorsError, type SafetensorsTensor } from './safetensors.js';
+
+export const MODEL_FORMAT = 'convscope-model/1';
+
+/** Provenance recorded beside the weights; every field is optional except the format. */
+export interface ModelMetadata {
+  /** the zoo name or a user's label */
+  name?: string;
+  recipe?: unknown;
+  dataset?: { name: string; checksums: Record<string, string> };
+  seed?: number;
+  /** fraction correct on the test set, 0..1 */
+  testAccuracy?: number;
+  /** test accuracy after each epoch, for learning curves */
+  testAccuracyByEpoch?: (number | null)[];
+  /** the command that produced the file */
+  command?: string;
+  /** training state for --resume; present only in checkpoints */
+  checkpoint?: unknown;
+}
+
+export interface LoadedModel {
+  model: Sequential;
+  metadata: ModelMetadata;
+  /** extra tensors stored beside the model (optimizer state in checkpoints), by name without the prefix */
+  extras: Record<string, Float32Array>;
+}
+
+const EXTRA_PREFIX = 'extra.';
+
+export function encodeModelFile(model: Sequential, metadata: ModelMetadata, extras: Record<string, Float32Array> = {}): Uint8Array {
+  const tensors: Record<string, SafetensorsTensor> = {};
+  for (const t of [...model.params, ...model.buffers]) {
+    tensors[t.name] = { dtype: 'F32', shape: [...t.value.shape], data: t.value.data };
+  }
+  for (const [k, v] of Object.entries(extras)) tensors[EXTRA_PREFIX + k] = { dtype: 'F32', shape: [v.length], data: v };
+  const meta: Record<string, string> = { format: MODEL_FORMAT, spec: JSON.stringify(model.spec) };
+  for (const [k, v] of Object.entries(metadata)) if (v !== undefined) meta[k] = JSON.stringify(v);
+  return encodeSafetensors(tensors, meta);
+}
+
+function parseMeta(file: string, meta: Record<string, string>, key: string): unknown {
+  const text = meta[key];
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new SafetensorsError(file, undefined, `metadata '${key}' is not valid JSON: ${text.slice(0, 60)}`);
+  }
+}
+
+export function decodeModelFile(bytes: Uint8Array, name = 'model file'): LoadedModel {
+  const { tensors, metadata: meta } = decodeSafetensors(bytes, { name });
+  if (meta['format'] !== MODEL_FORMAT) {
+    throw new SafetensorsError(name, undefined, `not a convscope model: metadata 'format' is ${JSON.stringify(meta['format'])}, expected "${MODEL_FORMAT}"`);
+  }
+  let spec: ModelSpec;
+  try {
+    spec = parseModelSpec(parseMeta(name, meta, 'spec'), `${name}: metadata 'spec'`);
+  } catch (e) {
+    if (e instanceof SafetensorsError) throw e;
+    throw new SafetensorsError(name, undefined, (e as Error).message);
+  }
+  const model = new Sequential(spec, 0);
+  const expected = new Set<string>();
+  for (const t of [...model.params.map((p) => ({ name: p.name, value: p.value })), ...model.buffers]) {
+    expected.add(t.name);
+    const stored = tensors[t.name];
+    if (!stored) throw new SafetensorsError(name, t.name, `missing; the spec needs it with shape ${formatShape(t.value.shape)}`);
+    if (stored.dtype !== 'F32') throw new SafetensorsError(name, t.name, `dtype ${stored.dtype}, expected F32`);
+    if (stored.shape.length !== t.value.shape.length || stored.shape.some((d, i) => d !== t.value.shape[i])) {
+      throw new SafetensorsError(name, t.name, `shape ${formatShape(stored.shape)} does not match the spec's ${formatShape(t.value.shape)}`);
+    }
+    const bad = stored.data.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) throw new SafetensorsError(name, t.name, `value [${bad}] is ${stored.data[bad]}; weights must be finite`);
+    t.value.data.set(stored.data);
+  }
+  const extras: Record<string, Float32Array> = {};
+  for (const [k, v] of Object.entries(tensors)) {
+    if (expected.has(k)) continue;
+    if (k.startsWith(EXTRA_PREFIX) && v.dtype === 'F32') {
+      extras[k.slice(EXTRA_PREFIX.length)] = v.data;
+      continue;
+    }
+    throw new SafetensorsError(name, k, `not part of the model spec (its layers are ${model.layers.map((l) => l.name).join(', ')})`);
+  }
+  const metadata: ModelMetadata = {};
+  for (const key of ['name', 'recipe', 'dataset', 'seed', 'testAccuracy', 'testAccuracyByEpoch', 'command', 'checkpoint'] as const) {
+    const v = parseMeta(name, meta, key);
+    if (v !== undefined) (metadata as Record<string, unknown>)[key] = v;
+  }
+  if (metadata.testAccuracy !== undefined && !(typeof metadata.testAccuracy === 'number' && metadata.testAccuracy >= 0 && metadata.testAccuracy <= 1)) {
+    throw new SafetensorsError(name, undefined, `metadata 'testAccuracy' must be a fraction in 0..1, got ${JSON.stringify(metadata.testAccuracy)}`);
+  }
+  return { model, metadata, extras };
+}

@@ -1,0 +1,171 @@
+/**
+ * The training loop: shuffled mini-batches, forward, loss, backward, optimiser step, evaluation
+ * after each epoch. It does no I/O: progress goes out as events, and a stop request (AbortSignal)
+ * ends it between batches with a state that `resume` continues from, bit for bit.
+ *
+ * Determinism: epoch e's order is a permutation drawn from Rng(seed, e); augmentation and dropout
+ * draw from one training Rng whose state is part of the checkpoint.
+ */
+import { Rng, type RngState } from '../engine/rng.js';
+import { Tensor } from '../engine/tensor.js';
+import { SpecError } from '../engine/errors.js';
+import type { Sequential } from '../nn/model.js';
+import { computeLoss, type LossName } from '../nn/losses.js';
+import { createOptimizer, type OptimizerSpec } from './optimizers.js';
+import { learningRateAt, type ScheduleSpec } from './schedules.js';
+import type { BatchSource } from './batch-source.js';
+import { evaluate } from './metrics.js';
+
+export interface Recipe {
+  epochs: number;
+  batchSize: number;
+  optimizer: OptimizerSpec;
+  lr: number;
+  schedule: ScheduleSpec;
+  loss: LossName;
+  seed: number;
+  augment: boolean;
+  /** train on the first `limit` examples only */
+  limit?: number;
+}
+
+export interface EpochStats {
+  epoch: number;
+  trainLoss: number;
+  trainAccuracy: number;
+  testAccuracy?: number;
+  seconds: number;
+  imagesPerSecond: number;
+}
+
+export type TrainEvent =
+  | { type: 'start'; epochs: number; stepsPerEpoch: number; totalSteps: number; examples: number }
+  | { type: 'batch'; epoch: number; batch: number; batches: number; step: number; loss: number; lr: number; images: number; elapsedMs: number }
+  | ({ type: 'epoch' } & EpochStats)
+  | { type: 'stopped'; epoch: number; batch: number };
+
+/** Everything needed to continue training exactly where it stopped. */
+export interface TrainState {
+  /** epoch and batch to run next */
+  epoch: number;
+  batch: number;
+  step: number;
+  rng: { words: RngState; spare: number | null };
+  optimizer: { steps: number; tensors: Record<string, Float32Array> };
+  history: EpochStats[];
+  /** running sums of the interrupted epoch */
+  epochLoss: number;
+  epochCorrect: number;
+  epochSeen: number;
+  epochSeconds: number;
+}
+
+export interface TrainOptions {
+  test?: BatchSource;
+  onEvent?: (e: TrainEvent) => void | Promise<void>;
+  signal?: AbortSignal;
+  resume?: TrainState;
+  /** wall clock in ms (injected so the loop stays free of platform APIs) */
+  now?: () => number;
+}
+
+export interface TrainResult {
+  completed: boolean;
+  state: TrainState;
+  history: EpochStats[];
+}
+
+export function checkRecipe(r: Recipe): void {
+  const positiveInt = (k: keyof Recipe) => {
+    const v = r[k];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new SpecError(`recipe: '${k}' must be a positive integer, got ${JSON.stringify(v)}`);
+  };
+  positiveInt('epochs');
+  positiveInt('batchSize');
+  if (r.limit !== undefined) positiveInt('limit');
+  if (!(typeof r.lr === 'number' && r.lr > 0 && Number.isFinite(r.lr))) throw new SpecError(`recipe: 'lr' must be a positive number, got ${JSON.stringify(r.lr)}`);
+  if (!Number.isInteger(r.seed)) throw new SpecError(`recipe: 'seed' must be an integer, got ${JSON.stringify(r.seed)}`);
+  if (r.loss !== 'xent' && r.loss !== 'mse') throw new SpecError(`recipe: 'loss' must be 'xent' or 'mse', got ${JSON.stringify(r.loss)}`);
+}
+
+/** The order of epoch `epoch`'s examples: fixed by seed and epoch alone, so a resumed run sees the same. */
+export function epochOrder(n: number, seed: number, epoch: number): Uint32Array {
+  return new Rng(seed).fork(1000 + epoch).permutation(n);
+}
+
+export async function train(model: Sequential, data: BatchSource, recipe: Recipe, opts: TrainOptions = {}): Promise<TrainResult> {
+  checkRecipe(recipe);
+  const now = opts.now ?? (() => Date.now());
+  const n = Math.min(data.size, recipe.limit ?? data.size);
+  const B = recipe.batchSize;
+  const stepsPerEpoch = Math.ceil(n / B);
+  const totalSteps = stepsPerEpoch * recipe.epochs;
+  const optimizer = createOptimizer(recipe.optimizer);
+  const rng = new Rng(recipe.seed).fork(2);
+  const s: TrainState = opts.resume
+    ? { ...opts.resume, history: [...opts.resume.history] }
+    : { epoch: 0, batch: 0, step: 0, rng: rng.getState(), optimizer: optimizer.state(), history: [], epochLoss: 0, epochCorrect: 0, epochSeen: 0, epochSeconds: 0 };
+  rng.setState(s.rng);
+  optimizer.loadState(s.optimizer);
+
+  const per = data.shape.reduce((a, b) => a * b, 1);
+  const x = new Float32Array(B * per);
+  const y = new Int32Array(B);
+  const params = model.params;
+  const K = model.outputShape.reduce((a, b) => a * b, 1);
+  const emit = async (e: TrainEvent) => {
+    if (opts.onEvent) await opts.onEvent(e);
+  };
+  const snapshot = (): TrainState => ({ ...s, rng: rng.getState(), optimizer: optimizer.state(), history: [...s.history] });
+
+  await emit({ type: 'start', epochs: recipe.epochs, stepsPerEpoch, totalSteps, examples: n });
+  for (; s.epoch < recipe.epochs; s.epoch++, s.batch = 0) {
+    const order = epochOrder(n, recipe.seed, s.epoch);
+    let t0 = now();
+    for (; s.batch < stepsPerEpoch; s.batch++) {
+      if (opts.signal?.aborted) {
+        s.epochSeconds += (now() - t0) / 1000;
+        await emit({ type: 'stopped', epoch: s.epoch, batch: s.batch });
+        return { completed: false, state: snapshot(), history: s.history };
+      }
+      const start = s.batch * B;
+      const count = Math.min(B, n - start);
+      data.fill(x, y, order, start, count, recipe.augment ? rng : null);
+      const input = new Tensor([count, ...data.shape], x.subarray(0, count * per));
+      const labels = y.subarray(0, count);
+      model.zeroGrads();
+      const trace = model.forward(input, { mode: 'train', rng });
+      const { loss, dy } = computeLoss(recipe.loss, trace.output, labels);
+      model.backward(trace, dy);
+      const lr = learningRateAt(recipe.schedule, recipe.lr, s.step, stepsPerEpoch, totalSteps);
+      optimizer.step(params, lr);
+      s.step++;
+      s.epochLoss += loss * count;
+      s.epochSeen += count;
+      const out = trace.output.data;
+      for (let i = 0; i < count; i++) {
+        let best = 0;
+        for (let k = 1; k < K; k++) if (out[i * K + k] > out[i * K + best]) best = k;
+        if (best === labels[i]) s.epochCorrect++;
+      }
+      await emit({ type: 'batch', epoch: s.epoch, batch: s.batch, batches: stepsPerEpoch, step: s.step, loss, lr, images: s.epochSeen, elapsedMs: s.epochSeconds * 1000 + now() - t0 });
+    }
+    const seconds = s.epochSeconds + (now() - t0) / 1000;
+    const stats: EpochStats = {
+      epoch: s.epoch,
+      trainLoss: s.epochLoss / s.epochSeen,
+      trainAccuracy: s.epochCorrect / s.epochSeen,
+      seconds,
+      imagesPerSecond: s.epochSeen / Math.max(seconds, 1e-9),
+    };
+    if (opts.test) stats.testAccuracy = evaluate(model, opts.test, { worst: 0 }).accuracy;
+    s.history.push(stats);
+    s.epochLoss = 0;
+    s.epochCorrect = 0;
+    s.epochSeen = 0;
+    s.epochSeconds = 0;
+    t0 = now();
+    await emit({ type: 'epoch', ...stats });
+  }
+  return { completed: true, state: snapshot(), history: s.history };
+}
