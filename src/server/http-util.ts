@@ -1,0 +1,88 @@
+/**
+ * The server's HTTP plumbing: the headers every response carries (cross-origin isolation and the
+ * content security policy), JSON replies, the error type handlers throw, and bounded body reading.
+ * It knows no routes and no files: server.ts dispatches, api.ts and static-files.ts answer.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+/**
+ * Cross-origin isolation (COOP + COEP) lets the app use SharedArrayBuffer for multi-threaded
+ * kernels; the CSP keeps the page from loading anything that is not ours (the explorer runs
+ * offline, so there is no CDN to allow). 'wasm-unsafe-eval' admits WebAssembly kernels only.
+ */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+  'Content-Security-Policy':
+    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; " +
+    "connect-src 'self'; worker-src 'self' blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'",
+};
+
+/** A refusal with an HTTP status and a stable code the app can switch on; the message says what to do. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly headers: Readonly<Record<string, string>> = {},
+  ) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}
+
+export function applySecurityHeaders(res: ServerResponse): void {
+  for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
+}
+
+export function sendJson(req: IncomingMessage, res: ServerResponse, status: number, body: unknown, headers: Readonly<Record<string, string>> = {}): void {
+  const text = JSON.stringify(body);
+  const bytes = Buffer.from(text, 'utf8');
+  res.statusCode = status;
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Content-Length', String(bytes.length));
+  res.setHeader('Cache-Control', 'no-store');
+  for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
+  res.end(req.method === 'HEAD' ? undefined : bytes);
+}
+
+export function sendError(req: IncomingMessage, res: ServerResponse, e: HttpError): void {
+  sendJson(req, res, e.status, { error: e.message, code: e.code, status: e.status }, e.headers);
+}
+
+/**
+ * Reads a request body of at most `limit` bytes. A larger Content-Length is refused before
+ * anything is read; a body that grows past the limit anyway is cut off with a 413.
+ */
+export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = req.headers['content-length'];
+  if (declared !== undefined && Number(declared) > limit) {
+    throw new HttpError(413, 'body-too-large', `request body is ${declared} bytes; the limit for ${req.url ?? 'this route'} is ${limit} bytes`);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const b = chunk as Buffer;
+    size += b.length;
+    if (size > limit) throw new HttpError(413, 'body-too-large', `request body exceeds ${limit} bytes (the limit for ${req.url ?? 'this route'})`);
+    chunks.push(b);
+  }
+  return Buffer.concat(chunks, size);
+}
+
+/** Parses a JSON request body, refusing other content types and malformed text with a 400/415 that says which. */
+export async function readJsonBody(req: IncomingMessage, limit: number): Promise<unknown> {
+  const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  if (type !== 'application/json') {
+    throw new HttpError(415, 'unsupported-media-type', `expected Content-Type: application/json, got ${type === '' ? 'none' : JSON.stringify(type)}`);
+  }
+  const body = await readBody(req, limit);
+  try {
+    return JSON.parse(body.toString('utf8')) as unknown;
+  } catch (e) {
+    throw new HttpError(400, 'bad-json', `request body is not valid JSON: ${(e as Error).message}`);
+  }
+}

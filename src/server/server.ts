@@ -1,0 +1,140 @@
+/**
+ * The explorer's server (node:http, no framework): the built web app from web/dist, model files
+ * from models/, and the JSON API under /api. Every response carries the cross-origin isolation
+ * headers; files are served only from those two directories. It needs no network and downloads
+ * nothing; it does not build the app (npm run build:web does).
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { stat } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ConvscopeError } from '../engine/errors.js';
+import { handleApi } from './api.js';
+import { DigitStore } from './digit-store.js';
+import { HttpError, applySecurityHeaders, sendError } from './http-util.js';
+import { ModelRegistry } from './model-registry.js';
+import { pathSegments, resolveInside, sendFile } from './static-files.js';
+
+/** The repository (or installed package) root: two levels up from src/server or dist/server. */
+export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const DEFAULT_PORT = 8080;
+const MAX_URL_LENGTH = 4096;
+
+export interface ServerOptions {
+  /** 0 picks a free port. Default 8080. */
+  port?: number;
+  /** Default 127.0.0.1: the explorer is for this machine unless asked otherwise. */
+  host?: string;
+  /** MNIST idx files for the gallery; without it the gallery says how to add them. */
+  dataDir?: string;
+  /** Default <package>/models. */
+  modelsDir?: string;
+  /** The built app. Default <package>/web/dist. */
+  webDir?: string;
+  /** Where unexpected errors are reported. Default: stderr. */
+  log?: (line: string) => void;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+async function checkDir(what: string, dir: string): Promise<void> {
+  const st = await stat(dir).catch(() => null);
+  if (!st) throw new ConvscopeError(`${what} ${dir} does not exist`);
+  if (!st.isDirectory()) throw new ConvscopeError(`${what} ${dir} is not a directory`);
+}
+
+const NOT_BUILT_PAGE = (webDir: string) =>
+  `<!doctype html><meta charset="utf-8"><title>convscope</title><h1>The explorer is not built</h1>` +
+  `<p>There is no index.html in <code>${webDir.replace(/[<>&]/g, '')}</code>. Run <code>npm run build:web</code> and reload.</p>` +
+  `<p>The API works already: <a href="/api">/api</a>.</p>`;
+
+export async function startServer(opts: ServerOptions = {}): Promise<RunningServer> {
+  const port = opts.port ?? DEFAULT_PORT;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConvscopeError(`server: port must be an integer in 0..65535, got ${port}`);
+  const host = opts.host ?? '127.0.0.1';
+  const webDir = resolve(opts.webDir ?? resolve(PACKAGE_ROOT, 'web', 'dist'));
+  const modelsDir = resolve(opts.modelsDir ?? resolve(PACKAGE_ROOT, 'models'));
+  const dataDir = opts.dataDir === undefined ? undefined : resolve(opts.dataDir);
+  if (dataDir !== undefined) await checkDir('server: the data directory (--data)', dataDir);
+  if (opts.modelsDir !== undefined) await checkDir('server: the models directory', modelsDir);
+  const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const ctx = { models: new ModelRegistry(modelsDir), digits: new DigitStore(dataDir) };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    applySecurityHeaders(res);
+    const url = req.url ?? '/';
+    if (url.length > MAX_URL_LENGTH) throw new HttpError(414, 'uri-too-long', `request URL is ${url.length} characters; the limit is ${MAX_URL_LENGTH}`);
+    const q = url.indexOf('?');
+    const rawPath = q < 0 ? url : url.slice(0, q);
+    const query = new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
+    const segments = pathSegments(rawPath);
+    if (segments[0] === 'api') {
+      await handleApi(req, res, '/' + segments.join('/'), query, ctx);
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      throw new HttpError(405, 'method-not-allowed', `${rawPath.slice(0, 200)} takes GET or HEAD, not ${req.method ?? '?'}`, { Allow: 'GET, HEAD' });
+    }
+    if (segments[0] === 'models') {
+      const file = await resolveInside(modelsDir, segments.slice(1), rawPath);
+      sendFile(req, res, file, { cacheControl: 'no-cache' });
+      return;
+    }
+    const rel = segments.length === 0 ? ['index.html'] : segments;
+    let file;
+    try {
+      file = await resolveInside(webDir, rel, rawPath);
+    } catch (e) {
+      if (segments.length === 0 && e instanceof HttpError && e.status === 404) {
+        res.statusCode = 503;
+        res.setHeader('Content-Type', 'text/html; charset=utf-8');
+        res.setHeader('Cache-Control', 'no-store');
+        res.end(req.method === 'HEAD' ? undefined : NOT_BUILT_PAGE(webDir));
+        return;
+      }
+      throw e;
+    }
+    // Vite puts content-hashed names under assets/: those never change, everything else revalidates
+    sendFile(req, res, file, { cacheControl: rel[0] === 'assets' ? 'public, max-age=31536000, immutable' : 'no-cache' });
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((e: unknown) => {
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      if (e instanceof HttpError) return sendError(req, res, e);
+      if (e instanceof ConvscopeError) return sendError(req, res, new HttpError(500, 'server-error', e.message));
+      log(`convscope server: ${req.method ?? '?'} ${(req.url ?? '').slice(0, 200)}: ${(e as Error).stack ?? String(e)}`);
+      sendError(req, res, new HttpError(500, 'server-error', 'internal server error (details are in the server log)'));
+    });
+  });
+  server.requestTimeout = 60_000;
+  server.headersTimeout = 20_000;
+
+  await new Promise<void>((resolveListen, reject) => {
+    server.once('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EADDRINUSE') reject(new ConvscopeError(`server: port ${port} on ${host} is in use; pick another with --port`));
+      else if (e.code === 'EACCES') reject(new ConvscopeError(`server: no permission to listen on port ${port}; use a port above 1023`));
+      else reject(e);
+    });
+    server.listen(port, host, () => resolveListen());
+  });
+  const addr = server.address();
+  const actualPort = typeof addr === 'object' && addr !== null ? addr.port : port;
+  const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+  return {
+    url: `http://${shownHost}:${actualPort}/`,
+    port: actualPort,
+    close: () =>
+      new Promise<void>((resolveClose, reject) => {
+        server.close((e) => (e ? reject(e) : resolveClose()));
+        server.closeAllConnections();
+      }),
+  };
+}
