@@ -103,20 +103,17 @@ export async function loadDataset(opts: LoadDatasetOptions): Promise<LoadedDatas
   const raw: Partial<Raw> = {};
   const missing: IdxFileKey[] = [];
   const found = await locate(cacheDir);
-  for (const key of IDX_FILE_KEYS) {
-    const path = found[key];
-    if (path === null) {
-      missing.push(key);
-      continue;
-    }
-    const r = await readChecked(path, key, dataset);
-    if (typeof r !== 'string') raw[key] = r;
+  const checked = await Promise.all(IDX_FILE_KEYS.map((k) => (found[k] === null ? null : readChecked(found[k] as string, k, dataset))));
+  IDX_FILE_KEYS.forEach((key, i) => {
+    const r = checked[i];
+    if (r === null) missing.push(key);
+    else if (typeof r !== 'string') raw[key] = r;
     else if (opts.download === false) throw new DataError(`${r}; delete it to download it again, or pass --data DIR`);
     else {
       progress({ kind: 'skip', source: 'cache', dir: cacheDir, reason: r });
       missing.push(key);
     }
-  }
+  });
   if (missing.length === 0) return finish('cache', cacheDir, raw as Raw);
   looked.push(`cache ${cacheDir}: ${missing.length === 4 ? 'empty' : `missing ${missing.map((k) => IDX_FILE_NAMES[k]).join(', ')}`}`);
 
