@@ -4,7 +4,7 @@
  */
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
-import { loadDataset } from '../data/node-source.js';
+import { formatProgress, loadDataset, type DataProgress } from '../data/node-source.js';
 import type { Dataset } from '../data/dataset.js';
 import type { CliIo } from './io.js';
 
@@ -21,11 +21,19 @@ export function addDataOptions(cmd: Command, defaultDataset: 'mnist' | 'fashion'
 }
 
 export async function loadCliDataset(flags: DataOptions, io: CliIo): Promise<Dataset> {
-  const envDir = io.env['CONVSCOPE_DATA'];
+  let lastDownloadLine = 0;
+  const onProgress = (p: DataProgress) => {
+    // Download progress arrives per chunk; a line a second is plenty.
+    if (p.kind === 'download') {
+      if (Date.now() - lastDownloadLine < 1000) return;
+      lastDownloadLine = Date.now();
+    }
+    io.err(`${formatProgress(p)}\n`);
+  };
   return loadDataset({
     dataset: flags.dataset,
     ...(flags.data !== undefined ? { dataDir: resolve(io.cwd, flags.data) } : {}),
-    ...(envDir ? { envDir: resolve(io.cwd, envDir) } : {}),
-    onProgress: (message: string) => io.err(`${message}\n`),
+    env: io.env,
+    onProgress,
   });
 }

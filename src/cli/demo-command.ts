@@ -13,7 +13,7 @@ import { preprocessDigit } from '../data/preprocess.js';
 import { loadDataset } from '../data/node-source.js';
 import type { CliIo } from './io.js';
 import { intOption } from './options.js';
-import { EXAMPLES_DIR, resolveModelFile } from './paths.js';
+import { EXAMPLES_DIR, resolveModelFile } from '../io/node-paths.js';
 import { asciiDigit } from './ascii.js';
 
 interface Sample {

@@ -9,7 +9,7 @@ import { readModelFile } from '../io/node-model-file.js';
 import type { CliIo } from './io.js';
 import { intOption } from './options.js';
 import { addDataOptions, loadCliDataset, type DataOptions } from './dataset.js';
-import { resolveModelFile } from './paths.js';
+import { resolveModelFile } from '../io/node-paths.js';
 import { pct } from './progress.js';
 import { asciiDigit } from './ascii.js';
 

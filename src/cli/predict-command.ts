@@ -9,7 +9,7 @@ import { readImageFile } from '../data/node-image.js';
 import { preprocessDigit } from '../data/preprocess.js';
 import { readModelFile } from '../io/node-model-file.js';
 import type { CliIo } from './io.js';
-import { resolveModelFile } from './paths.js';
+import { resolveModelFile } from '../io/node-paths.js';
 import { asciiDigit, bar } from './ascii.js';
 
 export interface Prediction {

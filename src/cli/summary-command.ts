@@ -6,7 +6,7 @@ import { Sequential } from '../nn/model.js';
 import { ZOO } from '../models/zoo.js';
 import { readModelFile } from '../io/node-model-file.js';
 import type { CliIo } from './io.js';
-import { resolveModelFile } from './paths.js';
+import { resolveModelFile } from '../io/node-paths.js';
 import { pct } from './progress.js';
 
 export function summaryCommand(io: CliIo): Command {

@@ -1,0 +1,30 @@
+/**
+ * The platform-neutral public API: everything that runs unchanged in a browser, a Web Worker and
+ * Node (no file system, no network). `convscope` (src/index.ts) adds the Node-only parts.
+ */
+export { Tensor, sizeOf, type Shape } from './engine/tensor.js';
+export { Rng } from './engine/rng.js';
+export { ConvscopeError, ShapeError, SpecError, NumericError } from './engine/errors.js';
+export { kernels, setKernels, referenceKernels, type Kernels } from './engine/kernels/index.js';
+
+export { Sequential, toProbabilities, type ForwardResult, type BackwardResult, type TraceStep } from './nn/model.js';
+export type { Layer, LayerCache, Param, Mode } from './nn/layer.js';
+export { parseModelSpec, type ModelSpec, type LayerSpec, type LayerKind, type Padding, type InitName } from './nn/spec.js';
+export { softmaxCrossEntropy, meanSquaredError, type LossName } from './nn/losses.js';
+export { checkLayerGradients } from './nn/gradient-check.js';
+export { ZOO, ZOO_NAMES, zooEntry, type ZooEntry } from './models/zoo.js';
+
+export { train, epochOrder, type Recipe, type TrainEvent, type TrainState, type TrainResult, type EpochStats } from './train/trainer.js';
+export { evaluate, type Evaluation } from './train/metrics.js';
+export type { BatchSource } from './train/batch-source.js';
+export { createOptimizer, type OptimizerSpec, type Optimizer } from './train/optimizers.js';
+export { learningRateAt, parseSchedule, type ScheduleSpec } from './train/schedules.js';
+
+export { encodeModelFile, decodeModelFile, type ModelMetadata, type LoadedModel } from './io/model-file.js';
+export { encodeSafetensors, decodeSafetensors, SafetensorsError } from './io/safetensors.js';
+
+export { preprocessDigit, rgbaToGray, type GrayImage, type Preprocessed } from './data/preprocess.js';
+export { decodeIdx, decodeImages, decodeLabels } from './data/idx.js';
+export { makeSplit, type Dataset, type Split } from './data/dataset.js';
+export { splitSource } from './data/split-source.js';
+export { predictDigit, type DigitPrediction } from './predict.js';

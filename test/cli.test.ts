@@ -1,0 +1,182 @@
+import { describe, expect, it, beforeAll } from 'vitest';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PNG } from 'pngjs';
+import { runCli } from '../src/cli/main.js';
+import { captureIo, mnistDir, REPO_ROOT, tempDir } from './helpers.js';
+
+const data = mnistDir();
+const work = tempDir();
+/** trained by the first block below, used by the later ones */
+const model = join(work, 'mlp.safetensors');
+
+async function cli(...argv: string[]) {
+  const io = captureIo(work);
+  const code = await runCli(argv, io);
+  return { code, out: io.stdout, err: io.stderr };
+}
+
+describe('convscope --help and summary', () => {
+  it('lists every command', async () => {
+    const r = await cli('--help');
+    expect(r.code).toBe(0);
+    for (const c of ['train', 'evaluate', 'predict', 'summary', 'demo']) expect(r.out).toContain(c);
+  });
+
+  it.each([
+    ['mlp', '13,002'],
+    ['tiny', '1,138'],
+    ['lenet', '431,080'],
+    ['cnn', '20,522'],
+  ])('summary --model %s prints every layer and %s parameters', async (name, total) => {
+    const r = await cli('summary', '--model', name);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(`total params: ${total}`);
+    expect(r.out).toMatch(/output shape/);
+  });
+
+  it('lenet summary shows the lesson shapes', async () => {
+    const r = await cli('summary', '--model', 'lenet');
+    for (const s of ['[N,20,24,24]', '[N,20,12,12]', '[N,50,8,8]', '[N,50,4,4]', '[N,500]', '[N,10]']) expect(r.out).toContain(s);
+  });
+});
+
+describe('train → evaluate → predict on real MNIST', () => {
+  beforeAll(async () => {
+    const r = await cli('train', '--model', 'mlp', '--epochs', '1', '--limit', '4000', '--batch', '32', '--lr', '0.003', '--data', data, '--out', model);
+    expect(r.code, r.err).toBe(0);
+  }, 60_000);
+
+  it('writes a model file whose recorded accuracy evaluate reproduces', async () => {
+    expect(existsSync(model)).toBe(true);
+    const r = await cli('evaluate', '--model', model, '--data', data, '--json');
+    expect(r.code, r.err).toBe(0);
+    const ev = JSON.parse(r.out);
+    expect(ev.accuracy).toBeGreaterThan(0.6); // chance is 0.1
+    expect(ev.accuracy).toBe(ev.recordedAccuracy);
+    expect(ev.total).toBe(10000);
+    expect(ev.confusion).toHaveLength(10);
+    expect(ev.perClass).toHaveLength(10);
+  });
+
+  it('evaluate prints accuracy, per-class accuracy, the confusion matrix and worst examples', async () => {
+    const r = await cli('evaluate', '--model', model, '--data', data, '--limit', '500', '--worst', '2');
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/accuracy: \d+\.\d\d% \(\d+\/500\)/);
+    expect(r.out).toContain('confusion matrix');
+    expect(r.out).toMatch(/test #\d+: true \d/);
+  });
+
+  it('predict --json classifies images and reports unreadable ones without stopping', async () => {
+    const bad = join(work, 'broken.png');
+    writeFileSync(bad, 'not an image');
+    const r = await cli('predict', '--model', model, '--json', join(REPO_ROOT, 'examples', '1.png'), bad, join(REPO_ROOT, 'examples', '7.png'));
+    expect(r.code).toBe(1);
+    const out = JSON.parse(r.out);
+    expect(out).toHaveLength(3);
+    expect(out[0].file).toContain('1.png');
+    expect(out[0].probabilities).toHaveLength(10);
+    expect(out[0].probabilities.reduce((a: number, b: number) => a + b, 0)).toBeCloseTo(1, 4);
+    expect(out[0].digit).toBe(out[0].probabilities.indexOf(Math.max(...out[0].probabilities)));
+    expect(out[1].error).toMatch(/broken\.png/);
+    expect(out[2].digit).toBeTypeOf('number');
+  });
+
+  it('predict says so when an image is blank', async () => {
+    const png = new PNG({ width: 40, height: 30 });
+    png.data.fill(255);
+    const blank = join(work, 'blank.png');
+    writeFileSync(blank, PNG.sync.write(png));
+    const r = await cli('predict', '--model', model, '--json', blank);
+    expect(JSON.parse(r.out)[0].error).toMatch(/no ink/);
+  });
+});
+
+describe('bad input gets a clear error', () => {
+  it('unknown zoo model', async () => {
+    const r = await cli('train', '--model', 'resnet', '--data', data);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain("--model 'resnet' is neither a zoo model (mlp, tiny, lenet, cnn) nor a .json architecture spec");
+  });
+
+  it('a flag with a bad value names the flag', async () => {
+    const r = await cli('train', '--model', 'mlp', '--epochs', '0');
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('--epochs must be an integer ≥ 1, got \'0\'');
+    const s = await cli('train', '--model', 'mlp', '--schedule', 'zigzag', '--data', data, '--limit', '10');
+    expect(s.err).toContain("unknown schedule 'zigzag'");
+  });
+
+  it('a missing model file', async () => {
+    const r = await cli('evaluate', '--model', 'nope.safetensors', '--data', data);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/model file .*nope\.safetensors does not exist/);
+  });
+
+  it('a truncated model file', async () => {
+    const file = join(work, 'cut.safetensors');
+    const ok = await cli('train', '--model', 'tiny', '--epochs', '1', '--limit', '64', '--data', data, '--out', file);
+    expect(ok.code, ok.err).toBe(0);
+    writeFileSync(file, readFileSync(file).subarray(0, 500));
+    const r = await cli('evaluate', '--model', file, '--data', data);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/cut\.safetensors: .*(header|bytes)/);
+  });
+
+  it('a data directory without MNIST', async () => {
+    const r = await cli('evaluate', '--model', model, '--data', work);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/idx|MNIST|t10k/);
+  });
+
+  it('a malformed JSON architecture spec', async () => {
+    const spec = join(work, 'bad-spec.json');
+    writeFileSync(spec, JSON.stringify({ input: [1, 28, 28], layers: [{ kind: 'conv2d', outC: 4, k: 30 }] }));
+    const r = await cli('train', '--model', spec, '--data', data);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/layers\[0\] \(conv2d\): .*does not fit input 28×28/);
+  });
+});
+
+describe('Ctrl-C during training', () => {
+  it('saves a checkpoint, and --resume gives the same bytes as an uninterrupted run', async () => {
+    const args = ['train', '--model', 'tiny', '--epochs', '2', '--limit', '1280', '--batch', '32', '--augment', '--data', data];
+    const whole = join(work, 'whole.safetensors');
+    const w = await cli(...args, '--out', whole);
+    expect(w.code, w.err).toBe(0);
+
+    const out = join(work, 'interrupted.safetensors');
+    const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'test', 'cli-entry.ts'), ...args, '--out', out], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    let sent = false;
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (!sent && /epoch 1\/2 batch \d+\/40/.test(stderr) && stderr.includes('batch 5/40')) {
+        sent = true;
+        child.kill('SIGINT');
+      }
+    });
+    const code = await new Promise<number | null>((r) => child.on('exit', r));
+    expect(code, stderr).toBe(130);
+    const ckpt = join(work, 'interrupted.ckpt.safetensors');
+    expect(stderr).toContain(`checkpoint saved to ${ckpt}`);
+    expect(existsSync(out)).toBe(false);
+
+    const r = await cli('train', '--resume', ckpt, '--data', data, '--out', out);
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toMatch(/resuming tiny from .* at epoch 1, batch \d+/);
+    const strip = (f: string) => {
+      // The command line differs (--resume vs the original flags); weights, recipe and accuracy must not.
+      const bytes = readFileSync(f);
+      const headerLength = Number(bytes.readBigUInt64LE(0));
+      const header = JSON.parse(bytes.subarray(8, 8 + headerLength).toString());
+      delete header.__metadata__.command;
+      return { header, data: bytes.subarray(8 + headerLength) };
+    };
+    const a = strip(whole);
+    const b = strip(out);
+    expect(b.header).toEqual(a.header);
+    expect(b.data.equals(a.data)).toBe(true);
+  }, 120_000);
+});
