@@ -16,6 +16,7 @@ import type { OptimizerSpec } from '../train/optimizers.js';
 import { checkpointParts, stateFromCheckpoint } from '../train/checkpoint.js';
 import { readModelFile, writeModelFile } from '../io/node-model-file.js';
 import type { CliIo } from './io.js';
+import { resolveModelFile } from '../io/node-paths.js';
 import { intOption, numberOption } from './options.js';
 import { createProgressReporter, pct } from './progress.js';
 import { loadCliDataset, addDataOptions, type DataOptions } from './dataset.js';
@@ -37,6 +38,9 @@ interface TrainFlags extends DataOptions {
   limit?: number;
   out?: string;
   resume?: string;
+  teacher?: string;
+  temperature: number;
+  distillAlpha: number;
 }
 
 export function checkpointPathFor(out: string): string {
@@ -86,7 +90,10 @@ export function trainCommand(io: CliIo, argv: readonly string[]): Command {
     .option('--seed <s>', 'random seed (weights, order, augmentation, dropout)', intOption('--seed', 0), 1)
     .option('--limit <n>', 'train on the first N training images only', intOption('--limit'))
     .option('--out <file>', 'where to write the model file (default: <model>.safetensors)')
-    .option('--resume <checkpoint>', 'continue an interrupted run from its checkpoint');
+    .option('--resume <checkpoint>', 'continue an interrupted run from its checkpoint')
+    .option('--teacher <model>', 'distil from a trained model (file or shipped name): learn its softened outputs too')
+    .option('--temperature <t>', 'distillation temperature', numberOption('--temperature', { min: 0, exclusiveMin: true }), 4)
+    .option('--distill-alpha <a>', 'weight of the teacher term (the rest is the label loss)', numberOption('--distill-alpha', { min: 0 }), 0.9);
   addDataOptions(cmd);
   cmd.action(async (flags: TrainFlags) => {
     const started = Date.now();
@@ -117,10 +124,14 @@ export function trainCommand(io: CliIo, argv: readonly string[]): Command {
         seed: flags.seed,
         augment: Boolean(flags.augment),
         ...(flags.limit !== undefined ? { limit: flags.limit } : {}),
+        ...(flags.teacher !== undefined
+          ? { distill: { teacher: flags.teacher, temperature: flags.temperature, alpha: Math.min(1, flags.distillAlpha) } }
+          : {}),
       };
       model = new Sequential(m.spec, recipe.seed);
     }
     const out = resolve(io.cwd, flags.out ?? `${name}.safetensors`);
+    const teacher = recipe.distill ? (await readModelFile(resolveModelFile(recipe.distill.teacher, io.cwd))).model : undefined;
     const data = await loadCliDataset(flags, io);
     const controller = new AbortController();
     const onSigint = () => {
@@ -144,6 +155,7 @@ export function trainCommand(io: CliIo, argv: readonly string[]): Command {
         test: splitSource(data.test),
         onEvent,
         signal: controller.signal,
+        ...(teacher ? { teacher } : {}),
         ...(resumeState ? { resume: resumeState } : {}),
       });
       const dataset = { name: data.name, checksums: data.checksums };

@@ -4,7 +4,7 @@ import { Tensor } from '../engine/tensor.js';
 import { checkLayerGradients } from './gradient-check.js';
 import { Sequential } from './model.js';
 import type { LayerSpec } from './spec.js';
-import { meanSquaredError, softmaxCrossEntropy } from './losses.js';
+import { distillationLoss, meanSquaredError, softmaxCrossEntropy } from './losses.js';
 
 /** A one-layer model gives a built layer with PyTorch-style names and shapes. */
 function build(spec: LayerSpec, inShape: number[], seed = 3) {
@@ -78,6 +78,7 @@ describe('losses: gradient matches finite differences', () => {
   for (const [name, fn] of [
     ['softmaxCrossEntropy', softmaxCrossEntropy],
     ['meanSquaredError', meanSquaredError],
+    ['distillationLoss T=3 alpha=0.7', (x: Tensor, l: number[]) => distillationLoss(x, randomInput([3, 5], 4), l, 3, 0.7)],
   ] as const) {
     it(`${name} logits=[3,5]`, () => {
       const x = randomInput([3, 5], 9);

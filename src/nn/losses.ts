@@ -77,3 +77,41 @@ export function meanSquaredError(output: Tensor, labels: ArrayLike<number>): Los
 export function computeLoss(name: LossName, output: Tensor, labels: ArrayLike<number>): LossResult {
   return name === 'xent' ? softmaxCrossEntropy(output, labels) : meanSquaredError(output, labels);
 }
+
+/**
+ * Knowledge distillation (Hinton et al., 2015): the student matches the teacher's softened
+ * probabilities as well as the labels. With p = softmax(student/T), q = softmax(teacher/T):
+ *   loss = α·T²·KL(q ‖ p) + (1 − α)·CE(student, label)
+ *   dy   = α·T·(p − q)/N + (1 − α)·(softmax(student) − onehot)/N
+ */
+export function distillationLoss(student: Tensor, teacher: Tensor, labels: ArrayLike<number>, temperature: number, alpha: number): LossResult {
+  expectShape('distillationLoss', teacher, [student.n, student.size / student.n], 'teacher logits must match the student');
+  if (!(temperature > 0) || !(alpha >= 0 && alpha <= 1)) {
+    throw new ShapeError(`distillationLoss: temperature must be > 0 and alpha in 0..1, got T=${temperature}, alpha=${alpha}`);
+  }
+  const hard = softmaxCrossEntropy(student, labels);
+  const [N, K] = student.shape as [number, number];
+  const dy = new Tensor([N, K]);
+  const p = new Float64Array(K);
+  const q = new Float64Array(K);
+  let kl = 0;
+  const soften = (out: Float64Array, x: Float32Array, r: number) => {
+    let max = -Infinity;
+    for (let j = 0; j < K; j++) max = Math.max(max, x[r + j] / temperature);
+    let sum = 0;
+    for (let j = 0; j < K; j++) sum += out[j] = Math.exp(x[r + j] / temperature - max);
+    for (let j = 0; j < K; j++) out[j] /= sum;
+  };
+  for (let n = 0; n < N; n++) {
+    const r = n * K;
+    soften(p, student.data, r);
+    soften(q, teacher.data, r);
+    for (let j = 0; j < K; j++) {
+      if (q[j] > 0) kl += q[j] * (Math.log(q[j]) - Math.log(Math.max(p[j], 1e-300)));
+      dy.data[r + j] = (alpha * temperature * (p[j] - q[j])) / N + (1 - alpha) * hard.dy.data[r + j];
+    }
+  }
+  const loss = (alpha * temperature * temperature * kl) / N + (1 - alpha) * hard.loss;
+  if (!Number.isFinite(loss)) throw new NumericError(`distillationLoss: loss is ${loss}; the logits contain NaN or Infinity`);
+  return { loss, dy };
+}

@@ -10,7 +10,7 @@ import { Rng, type RngState } from '../engine/rng.js';
 import { Tensor } from '../engine/tensor.js';
 import { SpecError } from '../engine/errors.js';
 import type { Sequential } from '../nn/model.js';
-import { computeLoss, type LossName } from '../nn/losses.js';
+import { computeLoss, distillationLoss, type LossName } from '../nn/losses.js';
 import { createOptimizer, type OptimizerSpec } from './optimizers.js';
 import { learningRateAt, type ScheduleSpec } from './schedules.js';
 import type { BatchSource } from './batch-source.js';
@@ -27,6 +27,8 @@ export interface Recipe {
   augment: boolean;
   /** train on the first `limit` examples only */
   limit?: number;
+  /** knowledge distillation from a teacher model (given to train() as `teacher`) */
+  distill?: { teacher: string; temperature: number; alpha: number };
 }
 
 export interface EpochStats {
@@ -63,8 +65,11 @@ export interface TrainState {
 export interface TrainOptions {
   test?: BatchSource;
   onEvent?: (e: TrainEvent) => void | Promise<void>;
-  signal?: AbortSignal;
+  /** an AbortSignal, or anything with `aborted`: checked between batches */
+  signal?: { readonly aborted: boolean };
   resume?: TrainState;
+  /** the trained model whose outputs the student learns from, when the recipe distils */
+  teacher?: Sequential;
   /** wall clock in ms (injected so the loop stays free of platform APIs) */
   now?: () => number;
 }
@@ -101,6 +106,7 @@ export async function train(model: Sequential, data: BatchSource, recipe: Recipe
   const stepsPerEpoch = Math.ceil(n / B);
   const totalSteps = stepsPerEpoch * recipe.epochs;
   const optimizer = createOptimizer(recipe.optimizer);
+  if (recipe.distill && !opts.teacher) throw new SpecError(`recipe: distillation from ${recipe.distill.teacher} needs the teacher model`);
   const rng = new Rng(recipe.seed).fork(2);
   const s: TrainState = opts.resume
     ? { ...opts.resume, history: [...opts.resume.history] }
@@ -135,7 +141,10 @@ export async function train(model: Sequential, data: BatchSource, recipe: Recipe
       const labels = y.subarray(0, count);
       model.zeroGrads();
       const trace = model.forward(input, { mode: 'train', rng });
-      const { loss, dy } = computeLoss(recipe.loss, trace.output, labels);
+      const { loss, dy } =
+        recipe.distill && opts.teacher
+          ? distillationLoss(trace.output, opts.teacher.forward(input).output, labels, recipe.distill.temperature, recipe.distill.alpha)
+          : computeLoss(recipe.loss, trace.output, labels);
       model.backward(trace, dy);
       const lr = learningRateAt(recipe.schedule, recipe.lr, s.step, stepsPerEpoch, totalSteps);
       optimizer.step(params, lr);
