@@ -1,0 +1,32 @@
+/**
+ * The app's one owner of models: each is built once (a trained file fetched and decoded with the
+ * same code the CLI uses, or the zoo spec with the shared untrained seed) and cached, so switching
+ * back and forth costs nothing and inference on every pointer move reuses the same weights.
+ */
+import { Sequential } from '../../../src/nn/model.js';
+import { decodeModelFile } from '../../../src/io/model-file.js';
+import { UNTRAINED_SEED, type ModelInfo } from '../../../src/server/api-types.js';
+
+const cache = new Map<string, Promise<Sequential>>();
+
+export function loadModel(info: ModelInfo): Promise<Sequential> {
+  const key = `${info.name}|${info.file ?? 'untrained'}`;
+  let p = cache.get(key);
+  if (!p) {
+    p = (async () => {
+      if (info.file === null) return new Sequential(info.spec, UNTRAINED_SEED);
+      const res = await fetch(info.file);
+      if (!res.ok) throw new Error(`could not fetch ${info.file}: HTTP ${res.status}`);
+      const bytes = new Uint8Array(await res.arrayBuffer());
+      return decodeModelFile(bytes, `${info.name}.safetensors`).model;
+    })();
+    p.catch(() => cache.delete(key));
+    cache.set(key, p);
+  }
+  return p;
+}
+
+/** True when the model has no convolutions: the network view draws it as neurons and weights. */
+export function isDenseOnly(model: Sequential): boolean {
+  return model.layers.every((l) => l.kind !== 'conv2d' && l.kind !== 'maxpool2d' && l.kind !== 'avgpool2d');
+}

@@ -1,0 +1,44 @@
+/**
+ * The app's settings in the URL (model, view, selected unit, step), so a view can be shared or
+ * reloaded. Reading trusts nothing: unknown values fall back to defaults. Writing replaces the
+ * history entry rather than piling one up per click.
+ */
+
+export const VIEWS = ['layers', 'kernels', 'step', 'network', 'gallery'] as const;
+export type View = (typeof VIEWS)[number];
+
+export interface UrlState {
+  model: string | null;
+  view: View;
+  /** layer name and flat unit index */
+  unit: { layer: string; index: number } | null;
+  step: number | null;
+}
+
+export function readUrlState(search: string): UrlState {
+  const q = new URLSearchParams(search);
+  const view = q.get('view');
+  const unitText = q.get('unit');
+  let unit: UrlState['unit'] = null;
+  const m = unitText ? /^([A-Za-z_][\w-]*):(\d{1,7})$/.exec(unitText) : null;
+  if (m) unit = { layer: m[1], index: Number(m[2]) };
+  const stepText = q.get('step');
+  const step = stepText !== null && /^\d{1,2}$/.test(stepText) ? Number(stepText) : null;
+  const model = q.get('model');
+  return {
+    model: model !== null && /^[A-Za-z0-9][\w-]{0,63}$/.test(model) ? model : null,
+    view: (VIEWS as readonly string[]).includes(view ?? '') ? (view as View) : 'layers',
+    unit,
+    step,
+  };
+}
+
+export function writeUrlState(s: UrlState): void {
+  const q = new URLSearchParams();
+  if (s.model) q.set('model', s.model);
+  q.set('view', s.view);
+  if (s.unit) q.set('unit', `${s.unit.layer}:${s.unit.index}`);
+  if (s.step !== null) q.set('step', String(s.step));
+  const url = `${location.pathname}?${q.toString()}${location.hash}`;
+  if (url !== `${location.pathname}${location.search}${location.hash}`) history.replaceState(null, '', url);
+}
