@@ -1,0 +1,34 @@
+/**
+ * The shipped models in models/ are what the README promises: each reproduces, on the 10,000 test
+ * images, exactly the accuracy recorded in its metadata, and meets its target.
+ */
+import { describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { runCli } from '../src/cli/main.js';
+import { readModelFile } from '../src/io/node-model-file.js';
+import { ZOO } from '../src/models/zoo.js';
+import { captureIo, mnistDir, REPO_ROOT } from './helpers.js';
+
+const TARGETS: Record<string, number> = { mlp: 0.965, tiny: 0.97, lenet: 0.991, cnn: 0.988 };
+
+describe('shipped models', () => {
+  for (const [name, target] of Object.entries(TARGETS)) {
+    it(`models/${name}.safetensors reproduces its recorded accuracy (≥ ${(target * 100).toFixed(1)}%)`, async () => {
+      const file = join(REPO_ROOT, 'models', `${name}.safetensors`);
+      expect(existsSync(file), `${file} is missing`).toBe(true);
+      const { model, metadata } = await readModelFile(file);
+      expect(metadata.name).toBe(name);
+      expect(model.spec).toEqual(ZOO[name].spec);
+      expect(metadata.command).toMatch(new RegExp(`^convscope train --model ${name} `));
+      expect(metadata.dataset?.checksums['t10k-images-idx3-ubyte']).toBe('2646ac647ad5339dbf082846283269ea');
+      const io = captureIo(REPO_ROOT);
+      const code = await runCli(['evaluate', '--model', file, '--data', mnistDir(), '--json', '--worst', '0'], io);
+      expect(code, io.stderr).toBe(0);
+      const ev = JSON.parse(io.stdout);
+      expect(ev.total).toBe(10000);
+      expect(ev.accuracy).toBe(metadata.testAccuracy);
+      expect(ev.accuracy).toBeGreaterThanOrEqual(target);
+    }, 120_000);
+  }
+});
