@@ -13,8 +13,9 @@ const ISOLATION = {
 };
 const API = process.env['CONVSCOPE_API'] ?? 'http://127.0.0.1:8080';
 
-export default defineConfig((): UserConfig => {
-  if (process.env['VITEST'] !== undefined) return {};
+export default defineConfig(({ mode }): UserConfig => {
+  // vitest runs in mode 'test' and must keep the repository root and its own defaults
+  if (mode === 'test') return {};
   return {
     root: 'web',
     base: '/',

@@ -4,3 +4,6 @@ declare module '*.svelte' {
   const component: Component<Record<string, never>>;
   export default component;
 }
+
+// Vite bundles imported stylesheets.
+declare module '*.css';
