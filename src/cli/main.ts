@@ -10,6 +10,7 @@ import { evaluateCommand } from './evaluate-command.js';
 import { predictCommand } from './predict-command.js';
 import { summaryCommand } from './summary-command.js';
 import { demoCommand } from './demo-command.js';
+import { serveCommand } from './serve-command.js';
 
 export function buildProgram(io: CliIo, argv: readonly string[]): Command {
   const program = new Command('convscope')
@@ -18,7 +19,7 @@ export function buildProgram(io: CliIo, argv: readonly string[]): Command {
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
     .exitOverride();
-  for (const cmd of [trainCommand(io, argv), evaluateCommand(io), predictCommand(io), summaryCommand(io), demoCommand(io)]) {
+  for (const cmd of [trainCommand(io, argv), evaluateCommand(io), predictCommand(io), summaryCommand(io), serveCommand(io), demoCommand(io)]) {
     cmd.configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) }).exitOverride().showHelpAfterError('(run with --help for usage)');
     program.addCommand(cmd);
   }
