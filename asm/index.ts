@@ -1,0 +1,79 @@
+// Entry of the kernels module: the op table and the two ways in. The thread that calls exec()
+// runs as thread 0 and publishes the job to workers parked in workerLoop() on the same shared
+// memory. The JS side (src/engine/kernels/wasm/) owns the memory layout: it places the control
+// block, writes each op's arguments, asks scratchBytes() how much room the op needs and hands it
+// a scratch region. Nothing here allocates: no runtime heap, no static data.
+import { CTRL_BYTES, OP, barrier, ctrl, nextJob, publish, quit, quitting, setCtrl } from './threads';
+import { gemmOp, gemmScratch } from './gemm';
+import { convBackwardOp, convBackwardScratch, convForwardOp, convForwardScratch } from './conv';
+import { avgPoolBackwardOp, avgPoolForwardOp, maxPoolBackwardOp, maxPoolForwardOp } from './pool';
+
+// op codes; mirrored in src/engine/kernels/wasm/layout.ts
+const OP_GEMM = 1, OP_CONV_FWD = 2, OP_CONV_BWD = 3, OP_MAX_FWD = 4, OP_MAX_BWD = 5, OP_AVG_FWD = 6, OP_AVG_BWD = 7;
+
+function runOp(op: i32, tid: i32, nt: i32): void {
+  switch (op) {
+    case OP_GEMM: gemmOp(tid, nt); break;
+    case OP_CONV_FWD: convForwardOp(tid, nt); break;
+    case OP_CONV_BWD: convBackwardOp(tid, nt); break;
+    case OP_MAX_FWD: maxPoolForwardOp(tid, nt); break;
+    case OP_MAX_BWD: maxPoolBackwardOp(tid, nt); break;
+    case OP_AVG_FWD: avgPoolForwardOp(tid, nt); break;
+    case OP_AVG_BWD: avgPoolBackwardOp(tid, nt); break;
+    default: unreachable();
+  }
+}
+
+/** First byte the JS side may use (the module keeps no data of its own below it). */
+export function heapBase(): usize {
+  return __heap_base;
+}
+
+export function ctrlBytes(): usize {
+  return CTRL_BYTES;
+}
+
+/** Binds this instance to the control block; canBlock = 0 on threads that must not wait. */
+export function init(at: usize, canBlock: i32): void {
+  setCtrl(at, canBlock != 0);
+}
+
+/** Scratch bytes the op whose arguments are in the control block needs with nt threads. */
+export function scratchBytes(op: i32, nt: i32): usize {
+  switch (op) {
+    case OP_GEMM: return gemmScratch(nt);
+    case OP_CONV_FWD: return convForwardScratch(nt);
+    case OP_CONV_BWD: return convBackwardScratch(nt);
+    default: return 0;
+  }
+}
+
+/** Runs the op on nt threads (this one included) and returns when all of them are done. */
+export function exec(op: i32, nt: i32): void {
+  store<i32>(ctrl + OP, op);
+  if (nt > 1) {
+    publish(nt);
+    runOp(op, 0, nt);
+    barrier(nt);
+  } else {
+    runOp(op, 0, 1);
+  }
+}
+
+/** A worker's life: park until a job is published, run its share, meet the others, repeat. */
+export function workerLoop(tid: i32, seen: i32): void {
+  while (true) {
+    seen = nextJob(seen);
+    if (quitting()) return;
+    const nt = seen & 63;
+    if (tid < nt) {
+      runOp(load<i32>(ctrl + OP), tid, nt);
+      barrier(nt);
+    }
+  }
+}
+
+/** Releases every worker from workerLoop(). */
+export function stopWorkers(): void {
+  quit();
+}
