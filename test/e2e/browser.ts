@@ -61,7 +61,7 @@ export type Stroke = readonly (readonly [number, number])[];
 export const DIGIT_STROKES: Readonly<Record<'1' | '7' | '0', readonly Stroke[]>> = {
   '1': [[[0.5, 0.15], [0.5, 0.85]]],
   '7': [[[0.25, 0.18], [0.72, 0.18], [0.58, 0.5], [0.45, 0.85]]],
-  '0': [Array.from({ length: 25 }, (_, i) => [0.5 + 0.22 * Math.sin((i / 24) * 2 * Math.PI), 0.5 - 0.33 * Math.cos((i / 24) * 2 * Math.PI)] as const)],
+  '0': [Array.from({ length: 17 }, (_, i) => [0.5 + 0.22 * Math.sin((i / 16) * 2 * Math.PI), 0.5 - 0.33 * Math.cos((i / 16) * 2 * Math.PI)] as const)],
 };
 
 /** Draws strokes on the pad with mouse events: press, move in small steps along each segment, release. */
@@ -72,7 +72,7 @@ export async function drawStrokes(page: Page, strokes: readonly Stroke[]): Promi
   for (const stroke of strokes) {
     await page.mouse.move(...at(stroke[0]));
     await page.mouse.down();
-    for (let i = 1; i < stroke.length; i++) await page.mouse.move(...at(stroke[i]), { steps: 6 });
+    for (let i = 1; i < stroke.length; i++) await page.mouse.move(...at(stroke[i]), { steps: stroke.length > 4 ? 3 : 8 });
     await page.mouse.up();
   }
 }
