@@ -139,77 +139,99 @@ function im2colPacked(dst: usize, xn: usize, j0: i32, j1: i32, lanes: usize): vo
 function im2colRows(dst: usize, xn: usize, r0: i32, r1: i32): void {
   const plane = <usize>(H * W) << 2;
   const rowB = <usize>W << 2;
+  const oWB = <usize>oW << 2;
   let d = dst;
+  // walk (c, ky, kx) from r0 without a division per row
+  let c = r0 / kk;
+  let ky = (r0 - c * kk) / kW;
+  let kx = r0 - c * kk - ky * kW;
   for (let r = r0; r < r1; r++) {
-    const c = r / kk;
-    const rem = r - c * kk;
-    const ky = rem / kW;
-    const kx = rem - ky * kW;
     const xc = xn + <usize>c * plane;
     const ixb = kx * dW - pL;
     validRange(ixb, sW, W, oW);
     const lo = rangeLo, hi = rangeHi;
-    for (let oy = 0; oy < oH; oy++) {
-      const iy = oy * sH - pT + ky * dH;
-      if (iy < 0 || iy >= H) {
-        zero(d, oW);
-      } else {
+    const iyb = ky * dH - pT;
+    validRange(iyb, sH, H, oH);
+    const yLo = rangeLo, yHi = rangeHi;
+    zero(d, yLo * oW);
+    d += <usize>(yLo * oW) << 2;
+    if (sW == 1 && lo == 0 && hi == oW) {
+      // the common interior case: whole output rows come from consecutive input pixels
+      let src = xc + <usize>(yLo * sH + iyb) * rowB + (<usize>ixb << 2);
+      const step = <usize>sH * rowB;
+      for (let oy = yLo; oy < yHi; oy++) {
+        copy(d, src, oW);
+        src += step;
+        d += oWB;
+      }
+    } else {
+      for (let oy = yLo; oy < yHi; oy++) {
+        const xr = xc + <usize>(oy * sH + iyb) * rowB;
         zero(d, lo);
-        const xr = xc + <usize>iy * rowB;
         if (sW == 1) {
           copy(d + (<usize>lo << 2), xr + (<usize>(lo + ixb) << 2), hi - lo);
         } else {
           for (let ox = lo; ox < hi; ox++) store<f32>(d + (<usize>ox << 2), load<f32>(xr + (<usize>(ox * sW + ixb) << 2)));
         }
         zero(d + (<usize>hi << 2), oW - hi);
+        d += oWB;
       }
-      d += <usize>oW << 2;
+    }
+    zero(d, (oH - yHi) * oW);
+    d += <usize>((oH - yHi) * oW) << 2;
+    if (++kx == kW) {
+      kx = 0;
+      if (++ky == kH) {
+        ky = 0;
+        c++;
+      }
     }
   }
 }
 
 /**
  * dx_n += col2im of dcol rows [rA, rB) (stored from row rowBase, row stride ldc floats) over
- * output pixels [pA, pB) (stored from column pA).
+ * output rows [oy0, oy1) (stored from column oy0 * oW). rA, rB are channel boundaries.
  */
-function col2im(dxn: usize, dcol: usize, rA: i32, rB: i32, rowBase: i32, ldc: i32, pA: i32, pB: i32): void {
+function col2im(dxn: usize, dcol: usize, rA: i32, rB: i32, rowBase: i32, ldc: i32, oy0: i32, oy1: i32): void {
   const plane = <usize>(H * W) << 2;
   const rowB = <usize>W << 2;
-  for (let r = rA; r < rB; r++) {
-    const c = r / kk;
-    const rem = r - c * kk;
-    const ky = rem / kW;
-    const kx = rem - ky * kW;
+  const oWB = <usize>oW << 2;
+  let r = rA;
+  for (let c = rA / kk, cEnd = rB / kk; c < cEnd; c++) {
     const dxc = dxn + <usize>c * plane;
-    const drow = dcol + (<usize>(r - rowBase) * <usize>ldc << 2);
-    const ixb = kx * dW - pL;
-    validRange(ixb, sW, W, oW);
-    const lo = rangeLo, hi = rangeHi;
-    let oy = pA / oW;
-    let p = oy * oW; // first pixel of output row oy
-    for (; p < pB; oy++, p += oW) {
-      const iy = oy * sH - pT + ky * dH;
-      if (iy < 0 || iy >= H) continue;
-      // output columns of this row that are inside [pA, pB) and land inside the image
-      const a = max(lo, pA - p), b = min(hi, pB - p);
-      if (a >= b) continue;
-      const src = drow + (<usize>(p - pA) << 2);
-      const xr = dxc + <usize>iy * rowB;
-      if (sW == 1) {
-        const dst = xr + (<usize>(ixb) << 2);
-        let ox = a;
-        for (; ox + 4 <= b; ox += 4) {
-          const o = <usize>ox << 2;
-          v128.store(dst + o, f32x4.add(v128.load(dst + o), v128.load(src + o)));
-        }
-        for (; ox < b; ox++) {
-          const o = <usize>ox << 2;
-          store<f32>(dst + o, load<f32>(dst + o) + load<f32>(src + o));
-        }
-      } else {
-        for (let ox = a; ox < b; ox++) {
-          const t = xr + (<usize>(ox * sW + ixb) << 2);
-          store<f32>(t, load<f32>(t) + load<f32>(src + (<usize>ox << 2)));
+    for (let ky = 0; ky < kH; ky++) {
+      const iyb = ky * dH - pT;
+      validRange(iyb, sH, H, oH);
+      const yLo = max(rangeLo, oy0), yHi = min(rangeHi, oy1);
+      for (let kx = 0; kx < kW; kx++, r++) {
+        const ixb = kx * dW - pL;
+        validRange(ixb, sW, W, oW);
+        const lo = rangeLo, hi = rangeHi;
+        if (lo >= hi || yLo >= yHi) continue;
+        let src = dcol + (<usize>(r - rowBase) * <usize>ldc << 2) + <usize>(yLo - oy0) * oWB;
+        let xr = dxc + <usize>(yLo * sH + iyb) * rowB;
+        const step = <usize>sH * rowB;
+        for (let oy = yLo; oy < yHi; oy++) {
+          if (sW == 1) {
+            const dst = xr + (<usize>ixb << 2);
+            let ox = lo;
+            for (; ox + 4 <= hi; ox += 4) {
+              const o = <usize>ox << 2;
+              v128.store(dst + o, f32x4.add(v128.load(dst + o), v128.load(src + o)));
+            }
+            for (; ox < hi; ox++) {
+              const o = <usize>ox << 2;
+              store<f32>(dst + o, load<f32>(dst + o) + load<f32>(src + o));
+            }
+          } else {
+            for (let ox = lo; ox < hi; ox++) {
+              const t = xr + (<usize>(ox * sW + ixb) << 2);
+              store<f32>(t, load<f32>(t) + load<f32>(src + (<usize>ox << 2)));
+            }
+          }
+          src += oWB;
+          xr += step;
         }
       }
     }
@@ -269,13 +291,21 @@ export function convForwardOp(tid: i32, nt: i32): void {
 
 // ---- backward ----
 
+/** Output rows per dx chunk: Wᵀ·dy for that many rows fits the column budget. */
+@inline function dxRows(): i32 {
+  return max(1, min(oH, COL_FLOATS / ((((K + 3) & ~3) + outC) * oW)));
+}
+
+/** Columns of the dx chunk buffers: dxRows() output rows, rounded up to whole panels. */
+@inline function dxChunkWidth(): i32 {
+  return (dxRows() * oW + 7) & ~7;
+}
+
 function bwdThreadBytes(nt: i32): usize {
-  const np = (P + 7) >> 3;
   const quads = (K + 3) >> 2;
   const rowsMax = ((quads + nt - 1) / nt) << 2;
   const dwBytes = <usize>rowsMax * <usize>dwGroup() * <usize>P * 4;
-  const CH = chunkPanels(K + outC + 4, np);
-  const dxBytes = <usize>CH * 32 * <usize>(outC + ((K + 3) & ~3));
+  const dxBytes = <usize>dxChunkWidth() * 4 * <usize>(outC + ((K + 3) & ~3));
   return max(dwBytes, dxBytes) + TMP_BYTES;
 }
 
@@ -335,10 +365,9 @@ export function convBackwardOp(tid: i32, nt: i32): void {
     }
   }
   if (dx != 0) {
-    const np = (P + 7) >> 3;
-    const CH = chunkPanels(K + outC + 4, np);
+    const RC = dxRows();
     const Bd = mine;
-    const dcol = Bd + <usize>CH * 32 * <usize>outC;
+    const dcol = Bd + <usize>dxChunkWidth() * 4 * <usize>outC;
     const byImage = N >= nt;
     const n0 = byImage ? share(N, tid, nt) : 0;
     const n1 = byImage ? share(N, tid + 1, nt) : N;
@@ -352,14 +381,16 @@ export function convBackwardOp(tid: i32, nt: i32): void {
         const dxn = dx + <usize>n * xImg;
         const dyn = dy + <usize>n * yImg;
         zero(dxn + (<usize>(c0 * plane) << 2), (c1 - c0) * plane);
-        for (let j0 = 0; j0 < np; j0 += CH) {
-          const j1 = min(np, j0 + CH);
-          for (let jp = j0; jp < j1; jp++) {
-            packCols(Bd + <usize>(jp - j0) * (<usize>outC << 5), 8, dyn + (<usize>(jp << 3) << 2), P, min(8, P - (jp << 3)), outC);
+        for (let oy0 = 0; oy0 < oH; oy0 += RC) {
+          const oy1 = min(oH, oy0 + RC);
+          const p0 = oy0 * oW, cols = (oy1 - oy0) * oW;
+          const npc = (cols + 7) >> 3;
+          for (let jp = 0; jp < npc; jp++) {
+            packCols(Bd + <usize>jp * (<usize>outC << 5), 8, dyn + (<usize>(p0 + (jp << 3)) << 2), P, min(8, cols - (jp << 3)), outC);
           }
-          const width = (j1 - j0) << 3;
-          outerTiles(Wt + <usize>ipA * wps, wps, ipB - ipA, Bd, <usize>outC << 5, j1 - j0, outC, dcol, width, (ipB - ipA) << 2, width, false, tmp);
-          col2im(dxn, dcol, rA, rB, ipA << 2, width, j0 << 3, min(P, j1 << 3));
+          const width = npc << 3;
+          outerTiles(Wt + <usize>ipA * wps, wps, ipB - ipA, Bd, <usize>outC << 5, npc, outC, dcol, width, (ipB - ipA) << 2, width, false, tmp);
+          col2im(dxn, dcol, rA, rB, ipA << 2, width, oy0, oy1);
         }
       }
     }
