@@ -100,25 +100,20 @@ class Arena {
   /** Every buffer object the memory has had: a shared memory's old views stay valid after growth. */
   private readonly known: (ArrayBuffer | SharedArrayBuffer)[] = [];
   private top: number;
+  /** Bytes in the memory; only this arena grows it, so no need to ask (slow for shared memory). */
+  private capacity: number;
 
   constructor(
     readonly memory: WasmMemory,
     readonly base: number,
     private readonly shared: boolean,
   ) {
-    this.f32 = new Float32Array(memory.buffer);
-    this.i32 = new Int32Array(memory.buffer);
-    this.known.push(memory.buffer);
-    this.top = base;
-  }
-
-  private refresh(): void {
-    const buf = this.memory.buffer;
-    if (buf === this.f32.buffer) return;
+    const buf = memory.buffer;
     this.f32 = new Float32Array(buf);
     this.i32 = new Int32Array(buf);
-    if (this.shared) this.known.push(buf);
-    else this.known[0] = buf;
+    this.known.push(buf);
+    this.capacity = buf.byteLength;
+    this.top = base;
   }
 
   reset(): void {
@@ -129,17 +124,24 @@ class Arena {
   alloc(bytes: number): number {
     const p = (this.top + 63) & ~63;
     this.top = p + bytes;
-    const have = this.memory.buffer.byteLength;
-    if (this.top > have) {
-      const need = Math.ceil((this.top - have) / PAGE);
-      this.memory.grow(Math.max(need, Math.ceil(have / PAGE / 4)));
-    }
-    this.refresh();
+    if (this.top > this.capacity) this.grow();
     return p;
   }
 
+  private grow(): void {
+    const need = Math.ceil((this.top - this.capacity) / PAGE);
+    this.memory.grow(Math.max(need, Math.ceil(this.capacity / PAGE / 4)));
+    const buf = this.memory.buffer;
+    this.capacity = buf.byteLength;
+    this.f32 = new Float32Array(buf);
+    this.i32 = new Int32Array(buf);
+    if (this.shared) this.known.push(buf);
+    else this.known[0] = buf;
+  }
+
   owns(a: Float32Array | Int32Array): boolean {
-    return a.buffer === this.f32.buffer || this.known.includes(a.buffer);
+    const b = a.buffer;
+    return b === this.f32.buffer || (this.known.length > 1 && this.known.includes(b));
   }
 
   /** Pointer to n values of a: a itself when it lives in this memory, else a copy. */
@@ -170,12 +172,17 @@ class Arena {
   }
 }
 
-function need(op: string, name: string, a: { length: number } | null, n: number, dims: string): void {
-  if (a !== null && a.length < n) throw new ShapeError(`wasm ${op}: ${name} has ${a.length} values, ${dims} needs ${n}`);
+/** Refuses an array shorter than the dims need; the dims text is only built on failure. */
+function need(op: string, name: string, a: { length: number } | null, n: number, dims: () => string): void {
+  if (a !== null && a.length < n) throw new ShapeError(`wasm ${op}: ${name} has ${a.length} values, ${dims()} needs ${n}`);
 }
 
-function convDimsText(d: Conv2dDims): string {
-  return `N=${d.N} C=${d.C} H=${d.H} W=${d.W} outC=${d.outC} k=${d.kH}x${d.kW} o=${d.oH}x${d.oW}`;
+function convDimsText(d: Conv2dDims): () => string {
+  return () => `N=${d.N} C=${d.C} H=${d.H} W=${d.W} outC=${d.outC} k=${d.kH}x${d.kW} o=${d.oH}x${d.oW}`;
+}
+
+function poolDimsText(d: Pool2dDims): () => string {
+  return () => `N=${d.N} C=${d.C} H=${d.H} W=${d.W} size=${d.size} stride=${d.stride}`;
 }
 
 /** Builds the Kernels object over one instantiated module. */
@@ -211,7 +218,7 @@ function makeKernels(
       const { M, N, K } = dims;
       const acc = dims.accumulate === true;
       if (M === 0 || N === 0) return;
-      const text = `M=${M} N=${N} K=${K}`;
+      const text = (): string => `M=${M} N=${N} K=${K}`;
       need('gemm', 'c', c, M * N, text);
       if (K === 0) {
         if (!acc) c.fill(0, 0, M * N);
@@ -296,7 +303,7 @@ function makeKernels(
       const nx = d.N * d.C * d.H * d.W;
       const ny = d.N * d.C * d.oH * d.oW;
       if (ny === 0) return;
-      const text = `N=${d.N} C=${d.C} H=${d.H} W=${d.W} size=${d.size} stride=${d.stride}`;
+      const text = poolDimsText(d);
       need('maxPoolForward', 'x', x, nx, text);
       need('maxPoolForward', 'y', y, ny, text);
       need('maxPoolForward', 'argmax', argmax, ny, text);
@@ -316,7 +323,7 @@ function makeKernels(
     maxPoolBackward(dx: Float32Array, dy: Float32Array, argmax: Int32Array, d: Pool2dDims): void {
       const nx = d.N * d.C * d.H * d.W;
       const ny = d.N * d.C * d.oH * d.oW;
-      const text = `N=${d.N} C=${d.C} H=${d.H} W=${d.W} size=${d.size} stride=${d.stride}`;
+      const text = poolDimsText(d);
       need('maxPoolBackward', 'dx', dx, nx, text);
       need('maxPoolBackward', 'dy', dy, ny, text);
       need('maxPoolBackward', 'argmax', argmax, ny, text);
@@ -336,7 +343,7 @@ function makeKernels(
       const nx = d.N * d.C * d.H * d.W;
       const ny = d.N * d.C * d.oH * d.oW;
       if (ny === 0) return;
-      const text = `N=${d.N} C=${d.C} H=${d.H} W=${d.W} size=${d.size} stride=${d.stride}`;
+      const text = poolDimsText(d);
       need('avgPoolForward', 'x', x, nx, text);
       need('avgPoolForward', 'y', y, ny, text);
       arena.reset();
@@ -352,7 +359,7 @@ function makeKernels(
     avgPoolBackward(dx: Float32Array, dy: Float32Array, d: Pool2dDims): void {
       const nx = d.N * d.C * d.H * d.W;
       const ny = d.N * d.C * d.oH * d.oW;
-      const text = `N=${d.N} C=${d.C} H=${d.H} W=${d.W} size=${d.size} stride=${d.stride}`;
+      const text = poolDimsText(d);
       need('avgPoolBackward', 'dx', dx, nx, text);
       need('avgPoolBackward', 'dy', dy, ny, text);
       if (nx === 0) return;
