@@ -1,5 +1,5 @@
 // 2-D convolution (cross-correlation, NCHW) on the GEMM kernels:
-//   forward   y_n = W · im2col(x_n) + b     outer-product kernel; im2col writes packed 8-column
+//   forward   y_n = b + W · im2col(x_n)     outer-product kernel; im2col writes packed 8-column
 //                                           panels directly, so the image side is packed once
 //   dW       += Σ_n dy_n · im2col(x_n)ᵀ     dot kernel on plain im2col rows; a group of images
 //                                           forms one long reduction (no packing of dy)
@@ -275,16 +275,8 @@ export function convForwardOp(tid: i32, nt: i32): void {
     for (let j0 = jA; j0 < jB; j0 += CH) {
       const j1 = min(jB, j0 + CH);
       im2colPacked(Bc, xn, j0, j1, lanes);
-      const p0 = j0 << 3, p1 = min(P, j1 << 3);
-      for (let o = 0; o < outC; o++) {
-        const bo = f32x4.splat(load<f32>(b + (<usize>o << 2)));
-        const row = yn + (<usize>(o * P + p0) << 2);
-        const cnt = p1 - p0;
-        let i = 0;
-        for (; i + 4 <= cnt; i += 4) v128.store(row + (<usize>i << 2), bo);
-        for (; i < cnt; i++) store<f32>(row + (<usize>i << 2), f32x4.extract_lane(bo, 0));
-      }
-      outerTiles(Ap, aps, mp, Bc, <usize>K << 5, j1 - j0, K, yn + (<usize>p0 << 2), P, outC, P - p0, true, tmp);
+      const p0 = j0 << 3;
+      outerTiles(Ap, aps, mp, Bc, <usize>K << 5, j1 - j0, K, yn + (<usize>p0 << 2), P, outC, P - p0, false, b, tmp);
     }
   }
 }
@@ -389,7 +381,7 @@ export function convBackwardOp(tid: i32, nt: i32): void {
             packCols(Bd + <usize>jp * (<usize>outC << 5), 8, dyn + (<usize>(p0 + (jp << 3)) << 2), P, min(8, cols - (jp << 3)), outC);
           }
           const width = npc << 3;
-          outerTiles(Wt + <usize>ipA * wps, wps, ipB - ipA, Bd, <usize>outC << 5, npc, outC, dcol, width, (ipB - ipA) << 2, width, false, tmp);
+          outerTiles(Wt + <usize>ipA * wps, wps, ipB - ipA, Bd, <usize>outC << 5, npc, outC, dcol, width, (ipB - ipA) << 2, width, false, 0, tmp);
           col2im(dxn, dcol, rA, rB, ipA << 2, width, oy0, oy1);
         }
       }

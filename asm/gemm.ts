@@ -15,20 +15,33 @@ export const KC: i32 = 256;
 export const MCP: i32 = 32;
 /** Reduction block of the dot path: 6 rows x 2 KiB stay in L1. */
 export const KD: i32 = 512;
-/** Bytes of per-thread edge-tile space. */
-export const TMP_BYTES: usize = 128;
+/** Bytes of per-thread edge-tile space (4x8 tile + 4 bias values), whole cache lines. */
+export const TMP_BYTES: usize = 192;
 
 @inline function mac(acc: v128, a: v128, b: v128): v128 {
   if (RELAXED) return f32x4.relaxed_madd(a, b, acc);
   return f32x4.add(acc, f32x4.mul(a, b));
 }
 
-/** C[4,8] (+)= Ap[kc][4] · Bp[kc][8]; ldc in bytes. */
-export function tile4x8(kc: i32, a: usize, b: usize, c: usize, ldc: usize, add: bool): void {
+/**
+ * C[4,8] (+)= Ap[kc][4] · Bp[kc][8]; ldc in bytes. With bias != 0 the sums start from
+ * bias[0..4) (one value per row) instead of zero.
+ */
+export function tile4x8(kc: i32, a: usize, b: usize, c: usize, ldc: usize, add: bool, bias: usize): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
   let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  if (bias != 0) {
+    c00 = v128.load32_splat(bias);
+    c01 = c00;
+    c10 = v128.load32_splat(bias, 4);
+    c11 = c10;
+    c20 = v128.load32_splat(bias, 8);
+    c21 = c20;
+    c30 = v128.load32_splat(bias, 12);
+    c31 = c30;
+  }
   for (let k = 0; k < kc; k++) {
     const b0 = v128.load(b), b1 = v128.load(b, 16);
     let av = v128.load32_splat(a);
@@ -67,8 +80,16 @@ export function tile4x8(kc: i32, a: usize, b: usize, c: usize, ldc: usize, add: 
   v128.store(c3, c31, 16);
 }
 
-/** A partial tile (mr < 4 or nr < 8): computed in tmp with the same kernel, then copied out. */
-function tileEdge(kc: i32, a: usize, b: usize, c: usize, ldc: usize, add: bool, mr: i32, nr: i32, tmp: usize): void {
+/**
+ * A partial tile (mr < 4 or nr < 8): computed in tmp with the same kernel, then copied out.
+ * tmp holds 4x8 floats and 4 more for the rows' bias.
+ */
+function tileEdge(kc: i32, a: usize, b: usize, c: usize, ldc: usize, add: bool, bias: usize, mr: i32, nr: i32, tmp: usize): void {
+  let tb: usize = 0;
+  if (bias != 0) {
+    tb = tmp + 128;
+    for (let i = 0; i < 4; i++) store<f32>(tb + (<usize>i << 2), i < mr ? load<f32>(bias + (<usize>i << 2)) : 0);
+  }
   if (add) {
     for (let i = 0; i < mr; i++) {
       for (let j = 0; j < nr; j++) {
@@ -76,7 +97,7 @@ function tileEdge(kc: i32, a: usize, b: usize, c: usize, ldc: usize, add: bool, 
       }
     }
   }
-  tile4x8(kc, a, b, tmp, 32, add);
+  tile4x8(kc, a, b, tmp, 32, add, tb);
   for (let i = 0; i < mr; i++) {
     for (let j = 0; j < nr; j++) {
       store<f32>(c + <usize>i * ldc + (<usize>j << 2), load<f32>(tmp + (<usize>(i * 8 + j) << 2)));
@@ -87,11 +108,12 @@ function tileEdge(kc: i32, a: usize, b: usize, c: usize, ldc: usize, add: bool, 
 /**
  * C (+)= Ap · Bp over panels [0, nA) x [0, nB). Ap/Bp panel-major, panel strides aps/bps bytes,
  * each panel K deep. C row-major with row stride ldc elements; M x N of it are real (edges clip).
+ * bias (0 for none) holds one value per row of C; the first reduction block starts from it.
  */
 export function outerTiles(
   Ap: usize, aps: usize, nA: i32,
   Bp: usize, bps: usize, nB: i32,
-  K: i32, c: usize, ldc: i32, M: i32, N: i32, add: bool, tmp: usize,
+  K: i32, c: usize, ldc: i32, M: i32, N: i32, add: bool, bias: usize, tmp: usize,
 ): void {
   const ldcB = <usize>ldc << 2;
   for (let ic = 0; ic < nA; ic += MCP) {
@@ -99,6 +121,7 @@ export function outerTiles(
     for (let k0 = 0; k0 < K; k0 += KC) {
       const kc = min(KC, K - k0);
       const addk = add || k0 > 0;
+      const bk = k0 == 0 ? bias : 0;
       for (let jp = 0; jp < nB; jp++) {
         const bp = Bp + <usize>jp * bps + (<usize>k0 << 5);
         const j = jp << 3;
@@ -108,8 +131,9 @@ export function outerTiles(
           const i = ip << 2;
           const mr = min(4, M - i);
           const cp = c + <usize>i * ldcB + (<usize>j << 2);
-          if (mr == 4 && nr == 8) tile4x8(kc, ap, bp, cp, ldcB, addk);
-          else tileEdge(kc, ap, bp, cp, ldcB, addk, mr, nr, tmp);
+          const bi = bk != 0 ? bk + (<usize>i << 2) : 0;
+          if (mr == 4 && nr == 8) tile4x8(kc, ap, bp, cp, ldcB, addk, bi);
+          else tileEdge(kc, ap, bp, cp, ldcB, addk, bi, mr, nr, tmp);
         }
       }
     }
@@ -385,9 +409,9 @@ export function gemmOp(tid: i32, nt: i32): void {
   barrier(nt);
   if (np >= nt) {
     const j0 = share(np, tid, nt), j1 = share(np, tid + 1, nt);
-    outerTiles(Ap, aps, mp, Bp + <usize>j0 * bps, bps, j1 - j0, K, c + (<usize>j0 << 5), N, M, N - (j0 << 3), accumulate, tmp);
+    outerTiles(Ap, aps, mp, Bp + <usize>j0 * bps, bps, j1 - j0, K, c + (<usize>j0 << 5), N, M, N - (j0 << 3), accumulate, 0, tmp);
   } else {
     const i0 = share(mp, tid, nt), i1 = share(mp, tid + 1, nt);
-    outerTiles(Ap + <usize>i0 * aps, aps, i1 - i0, Bp, bps, np, K, c + <usize>(i0 << 2) * ldcB, N, M - (i0 << 2), N, accumulate, tmp);
+    outerTiles(Ap + <usize>i0 * aps, aps, i1 - i0, Bp, bps, np, K, c + <usize>(i0 << 2) * ldcB, N, M - (i0 << 2), N, accumulate, 0, tmp);
   }
 }
