@@ -72,7 +72,7 @@ export async function drawStrokes(page: Page, strokes: readonly Stroke[]): Promi
   for (const stroke of strokes) {
     await page.mouse.move(...at(stroke[0]));
     await page.mouse.down();
-    for (let i = 1; i < stroke.length; i++) await page.mouse.move(...at(stroke[i]), { steps: stroke.length > 4 ? 3 : 8 });
+    for (let i = 1; i < stroke.length; i++) await page.mouse.move(...at(stroke[i]), { steps: stroke.length > 4 ? 2 : 5 });
     await page.mouse.up();
   }
 }
