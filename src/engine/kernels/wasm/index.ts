@@ -172,18 +172,14 @@ class Arena {
   }
 }
 
-/** Refuses an array shorter than the dims need; the dims text is only built on failure. */
-function need(op: string, name: string, a: { length: number } | null, n: number, dims: () => string): void {
-  if (a !== null && a.length < n) throw new ShapeError(`wasm ${op}: ${name} has ${a.length} values, ${dims()} needs ${n}`);
+/** Refuses an array shorter than the dims need; the dims are only described on failure. */
+function need<D>(op: string, name: string, a: { length: number } | null, n: number, describe: (d: D) => string, d: D): void {
+  if (a !== null && a.length < n) throw new ShapeError(`wasm ${op}: ${name} has ${a.length} values, ${describe(d)} needs ${n}`);
 }
 
-function convDimsText(d: Conv2dDims): () => string {
-  return () => `N=${d.N} C=${d.C} H=${d.H} W=${d.W} outC=${d.outC} k=${d.kH}x${d.kW} o=${d.oH}x${d.oW}`;
-}
-
-function poolDimsText(d: Pool2dDims): () => string {
-  return () => `N=${d.N} C=${d.C} H=${d.H} W=${d.W} size=${d.size} stride=${d.stride}`;
-}
+const gemmText = (d: GemmDims): string => `M=${d.M} N=${d.N} K=${d.K}`;
+const convText = (d: Conv2dDims): string => `N=${d.N} C=${d.C} H=${d.H} W=${d.W} outC=${d.outC} k=${d.kH}x${d.kW} o=${d.oH}x${d.oW}`;
+const poolText = (d: Pool2dDims): string => `N=${d.N} C=${d.C} H=${d.H} W=${d.W} size=${d.size} stride=${d.stride}`;
 
 /** Builds the Kernels object over one instantiated module. */
 function makeKernels(
@@ -204,13 +200,36 @@ function makeKernels(
     arena.i32[(ctrl + CTRL.scratch) >> 2] = scratch;
     ex.exec(op, nt);
   };
+  // slots 0..14 in Conv2dDims order
   const setConvDims = (d: Conv2dDims): void => {
-    const v = [d.N, d.C, d.H, d.W, d.outC, d.kH, d.kW, d.strideH, d.strideW, d.padTop, d.padLeft, d.dilationH, d.dilationW, d.oH, d.oW];
-    for (let i = 0; i < 15; i++) setArg(i, v[i]!);
+    const a = arena.i32;
+    a[argBase] = d.N;
+    a[argBase + 1] = d.C;
+    a[argBase + 2] = d.H;
+    a[argBase + 3] = d.W;
+    a[argBase + 4] = d.outC;
+    a[argBase + 5] = d.kH;
+    a[argBase + 6] = d.kW;
+    a[argBase + 7] = d.strideH;
+    a[argBase + 8] = d.strideW;
+    a[argBase + 9] = d.padTop;
+    a[argBase + 10] = d.padLeft;
+    a[argBase + 11] = d.dilationH;
+    a[argBase + 12] = d.dilationW;
+    a[argBase + 13] = d.oH;
+    a[argBase + 14] = d.oW;
   };
+  // slots 0..7: N, C, H, W, size, stride, oH, oW
   const setPoolDims = (d: Pool2dDims): void => {
-    const v = [d.N, d.C, d.H, d.W, d.size, d.stride, d.oH, d.oW];
-    for (let i = 0; i < 8; i++) setArg(i, v[i]!);
+    const a = arena.i32;
+    a[argBase] = d.N;
+    a[argBase + 1] = d.C;
+    a[argBase + 2] = d.H;
+    a[argBase + 3] = d.W;
+    a[argBase + 4] = d.size;
+    a[argBase + 5] = d.stride;
+    a[argBase + 6] = d.oH;
+    a[argBase + 7] = d.oW;
   };
 
   return {
@@ -218,14 +237,13 @@ function makeKernels(
       const { M, N, K } = dims;
       const acc = dims.accumulate === true;
       if (M === 0 || N === 0) return;
-      const text = (): string => `M=${M} N=${N} K=${K}`;
-      need('gemm', 'c', c, M * N, text);
+      need('gemm', 'c', c, M * N, gemmText, dims);
       if (K === 0) {
         if (!acc) c.fill(0, 0, M * N);
         return;
       }
-      need('gemm', 'a', a, M * K, text);
-      need('gemm', 'b', b, K * N, text);
+      need('gemm', 'a', a, M * K, gemmText, dims);
+      need('gemm', 'b', b, K * N, gemmText, dims);
       arena.reset();
       const pa = arena.input(a, M * K);
       const pb = arena.input(b, K * N);
@@ -248,11 +266,10 @@ function makeKernels(
       const nx = d.N * d.C * d.H * d.W;
       const ny = d.N * d.outC * P;
       if (ny === 0) return;
-      const text = convDimsText(d);
-      need('conv2dForward', 'x', x, nx, text);
-      need('conv2dForward', 'w', w, d.outC * K, text);
-      need('conv2dForward', 'b', b, d.outC, text);
-      need('conv2dForward', 'y', y, ny, text);
+      need('conv2dForward', 'x', x, nx, convText, d);
+      need('conv2dForward', 'w', w, d.outC * K, convText, d);
+      need('conv2dForward', 'b', b, d.outC, convText, d);
+      need('conv2dForward', 'y', y, ny, convText, d);
       arena.reset();
       const f = ARG.convForward;
       setConvDims(d);
@@ -270,13 +287,12 @@ function makeKernels(
       const P = d.oH * d.oW;
       const nx = d.N * d.C * d.H * d.W;
       const ny = d.N * d.outC * P;
-      const text = convDimsText(d);
-      need('conv2dBackward', 'dy', dy, ny, text);
-      need('conv2dBackward', 'dx', dx, nx, text);
-      need('conv2dBackward', 'dw', dw, d.outC * K, text);
-      need('conv2dBackward', 'db', db, d.outC, text);
-      if (dw !== null) need('conv2dBackward', 'x', x, nx, text);
-      if (dx !== null) need('conv2dBackward', 'w', w, d.outC * K, text);
+      need('conv2dBackward', 'dy', dy, ny, convText, d);
+      need('conv2dBackward', 'dx', dx, nx, convText, d);
+      need('conv2dBackward', 'dw', dw, d.outC * K, convText, d);
+      need('conv2dBackward', 'db', db, d.outC, convText, d);
+      if (dw !== null) need('conv2dBackward', 'x', x, nx, convText, d);
+      if (dx !== null) need('conv2dBackward', 'w', w, d.outC * K, convText, d);
       if (ny === 0) {
         if (dx !== null) dx.fill(0, 0, nx);
         return;
@@ -303,10 +319,9 @@ function makeKernels(
       const nx = d.N * d.C * d.H * d.W;
       const ny = d.N * d.C * d.oH * d.oW;
       if (ny === 0) return;
-      const text = poolDimsText(d);
-      need('maxPoolForward', 'x', x, nx, text);
-      need('maxPoolForward', 'y', y, ny, text);
-      need('maxPoolForward', 'argmax', argmax, ny, text);
+      need('maxPoolForward', 'x', x, nx, poolText, d);
+      need('maxPoolForward', 'y', y, ny, poolText, d);
+      need('maxPoolForward', 'argmax', argmax, ny, poolText, d);
       arena.reset();
       const p = ARG.pool;
       setPoolDims(d);
@@ -323,10 +338,9 @@ function makeKernels(
     maxPoolBackward(dx: Float32Array, dy: Float32Array, argmax: Int32Array, d: Pool2dDims): void {
       const nx = d.N * d.C * d.H * d.W;
       const ny = d.N * d.C * d.oH * d.oW;
-      const text = poolDimsText(d);
-      need('maxPoolBackward', 'dx', dx, nx, text);
-      need('maxPoolBackward', 'dy', dy, ny, text);
-      need('maxPoolBackward', 'argmax', argmax, ny, text);
+      need('maxPoolBackward', 'dx', dx, nx, poolText, d);
+      need('maxPoolBackward', 'dy', dy, ny, poolText, d);
+      need('maxPoolBackward', 'argmax', argmax, ny, poolText, d);
       if (nx === 0) return;
       arena.reset();
       const p = ARG.pool;
@@ -343,9 +357,8 @@ function makeKernels(
       const nx = d.N * d.C * d.H * d.W;
       const ny = d.N * d.C * d.oH * d.oW;
       if (ny === 0) return;
-      const text = poolDimsText(d);
-      need('avgPoolForward', 'x', x, nx, text);
-      need('avgPoolForward', 'y', y, ny, text);
+      need('avgPoolForward', 'x', x, nx, poolText, d);
+      need('avgPoolForward', 'y', y, ny, poolText, d);
       arena.reset();
       const p = ARG.pool;
       setPoolDims(d);
@@ -359,9 +372,8 @@ function makeKernels(
     avgPoolBackward(dx: Float32Array, dy: Float32Array, d: Pool2dDims): void {
       const nx = d.N * d.C * d.H * d.W;
       const ny = d.N * d.C * d.oH * d.oW;
-      const text = poolDimsText(d);
-      need('avgPoolBackward', 'dx', dx, nx, text);
-      need('avgPoolBackward', 'dy', dy, ny, text);
+      need('avgPoolBackward', 'dx', dx, nx, poolText, d);
+      need('avgPoolBackward', 'dy', dy, ny, poolText, d);
       if (nx === 0) return;
       arena.reset();
       const p = ARG.pool;
