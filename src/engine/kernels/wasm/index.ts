@@ -10,10 +10,11 @@
  * SharedArrayBuffer, it runs on one thread, and without WebAssembly SIMD it hands back the
  * reference kernels, saying why in `fallback`.
  */
-import { referenceKernels, type Conv2dDims, type GemmDims, type Kernels, type Pool2dDims } from '../index.js';
-import { ShapeError } from '../../errors.js';
+import { referenceKernels, type Kernels } from '../index.js';
+import { Arena } from './arena.js';
 import { wasmBinaries } from './kernels.wasm.generated.js';
-import { ARG, CTRL, GEMM_FLAG, OP } from './layout.js';
+import { CTRL } from './layout.js';
+import { makeKernelOps, type ModuleExports } from './ops.js';
 import { decodeBase64, wasmApi, type WasmApi, type WasmMemory, type WasmModule } from './wasm-api.js';
 
 /** A worker running the kernel worker script (node-threads.ts, web-threads.ts). */
@@ -59,18 +60,9 @@ export interface KernelWorkerInit {
   seen: number;
 }
 
-const PAGE = 65536;
 const DEFAULT_MIN_PARALLEL_WORK = 1 << 18;
 const MAX_THREADS = 63;
 const WORKER_START_TIMEOUT_MS = 20000;
-
-interface ModuleExports {
-  heapBase(): number;
-  init(ctrl: number, canBlock: number): void;
-  scratchBytes(op: number, nt: number): number;
-  exec(op: number, nt: number): void;
-  stopWorkers(): void;
-}
 
 function asExports(e: Record<string, unknown>): ModuleExports {
   for (const name of ['heapBase', 'init', 'scratchBytes', 'exec', 'stopWorkers']) {
@@ -91,300 +83,6 @@ function canBlockHere(): boolean {
 
 function fallbackKernels(reason: string): FastKernels {
   return { ...referenceKernels, threads: 1, fma: false, fallback: reason, dispose: async () => {} };
-}
-
-/** The per-call arena inside the module's memory, and the typed views on it. */
-class Arena {
-  f32: Float32Array;
-  i32: Int32Array;
-  /** Every buffer object the memory has had: a shared memory's old views stay valid after growth. */
-  private readonly known: (ArrayBuffer | SharedArrayBuffer)[] = [];
-  private top: number;
-  /** Bytes in the memory; only this arena grows it, so no need to ask (slow for shared memory). */
-  private capacity: number;
-
-  constructor(
-    readonly memory: WasmMemory,
-    readonly base: number,
-    private readonly shared: boolean,
-  ) {
-    const buf = memory.buffer;
-    this.f32 = new Float32Array(buf);
-    this.i32 = new Int32Array(buf);
-    this.known.push(buf);
-    this.capacity = buf.byteLength;
-    this.top = base;
-  }
-
-  reset(): void {
-    this.top = this.base;
-  }
-
-  /** 64-byte aligned bytes, growing the memory when needed. */
-  alloc(bytes: number): number {
-    const p = (this.top + 63) & ~63;
-    this.top = p + bytes;
-    if (this.top > this.capacity) this.grow();
-    return p;
-  }
-
-  private grow(): void {
-    const need = Math.ceil((this.top - this.capacity) / PAGE);
-    this.memory.grow(Math.max(need, Math.ceil(this.capacity / PAGE / 4)));
-    const buf = this.memory.buffer;
-    this.capacity = buf.byteLength;
-    this.f32 = new Float32Array(buf);
-    this.i32 = new Int32Array(buf);
-    if (this.shared) this.known.push(buf);
-    else this.known[0] = buf;
-  }
-
-  owns(a: Float32Array | Int32Array): boolean {
-    const b = a.buffer;
-    return b === this.f32.buffer || (this.known.length > 1 && this.known.includes(b));
-  }
-
-  /** Pointer to n values of a: a itself when it lives in this memory, else a copy. */
-  input(a: Float32Array, n: number): number {
-    if (this.owns(a)) return a.byteOffset;
-    const p = this.alloc(n * 4);
-    this.f32.set(n === a.length ? a : a.subarray(0, n), p >> 2);
-    return p;
-  }
-
-  inputI32(a: Int32Array, n: number): number {
-    if (this.owns(a)) return a.byteOffset;
-    const p = this.alloc(n * 4);
-    this.i32.set(n === a.length ? a : a.subarray(0, n), p >> 2);
-    return p;
-  }
-
-  output(a: Float32Array | Int32Array, n: number): number {
-    return this.owns(a) ? a.byteOffset : this.alloc(n * 4);
-  }
-
-  copyOut(a: Float32Array, p: number, n: number): void {
-    if (!this.owns(a)) a.set(this.f32.subarray(p >> 2, (p >> 2) + n));
-  }
-
-  copyOutI32(a: Int32Array, p: number, n: number): void {
-    if (!this.owns(a)) a.set(this.i32.subarray(p >> 2, (p >> 2) + n));
-  }
-}
-
-/** Refuses an array shorter than the dims need; the dims are only described on failure. */
-function need<D>(op: string, name: string, a: { length: number } | null, n: number, describe: (d: D) => string, d: D): void {
-  if (a !== null && a.length < n) throw new ShapeError(`wasm ${op}: ${name} has ${a.length} values, ${describe(d)} needs ${n}`);
-}
-
-const gemmText = (d: GemmDims): string => `M=${d.M} N=${d.N} K=${d.K}`;
-const convText = (d: Conv2dDims): string => `N=${d.N} C=${d.C} H=${d.H} W=${d.W} outC=${d.outC} k=${d.kH}x${d.kW} o=${d.oH}x${d.oW}`;
-const poolText = (d: Pool2dDims): string => `N=${d.N} C=${d.C} H=${d.H} W=${d.W} size=${d.size} stride=${d.stride}`;
-
-/** Builds the Kernels object over one instantiated module. */
-function makeKernels(
-  ex: ModuleExports,
-  arena: Arena,
-  ctrl: number,
-  threads: number,
-  minPar: number,
-): Pick<Kernels, 'gemm' | 'conv2dForward' | 'conv2dBackward' | 'maxPoolForward' | 'maxPoolBackward' | 'avgPoolForward' | 'avgPoolBackward'> {
-  const argBase = (ctrl + CTRL.args) >> 2;
-  const setArg = (slot: number, v: number): void => {
-    arena.i32[argBase + slot] = v;
-  };
-  const run = (op: number, work: number): void => {
-    const nt = threads > 1 && work >= minPar ? threads : 1;
-    const bytes = ex.scratchBytes(op, nt);
-    const scratch = bytes > 0 ? arena.alloc(bytes) : 0;
-    arena.i32[(ctrl + CTRL.scratch) >> 2] = scratch;
-    ex.exec(op, nt);
-  };
-  // slots 0..14 in Conv2dDims order
-  const setConvDims = (d: Conv2dDims): void => {
-    const a = arena.i32;
-    a[argBase] = d.N;
-    a[argBase + 1] = d.C;
-    a[argBase + 2] = d.H;
-    a[argBase + 3] = d.W;
-    a[argBase + 4] = d.outC;
-    a[argBase + 5] = d.kH;
-    a[argBase + 6] = d.kW;
-    a[argBase + 7] = d.strideH;
-    a[argBase + 8] = d.strideW;
-    a[argBase + 9] = d.padTop;
-    a[argBase + 10] = d.padLeft;
-    a[argBase + 11] = d.dilationH;
-    a[argBase + 12] = d.dilationW;
-    a[argBase + 13] = d.oH;
-    a[argBase + 14] = d.oW;
-  };
-  // slots 0..7: N, C, H, W, size, stride, oH, oW
-  const setPoolDims = (d: Pool2dDims): void => {
-    const a = arena.i32;
-    a[argBase] = d.N;
-    a[argBase + 1] = d.C;
-    a[argBase + 2] = d.H;
-    a[argBase + 3] = d.W;
-    a[argBase + 4] = d.size;
-    a[argBase + 5] = d.stride;
-    a[argBase + 6] = d.oH;
-    a[argBase + 7] = d.oW;
-  };
-
-  return {
-    gemm(c: Float32Array, a: Float32Array, b: Float32Array, dims: GemmDims): void {
-      const { M, N, K } = dims;
-      const acc = dims.accumulate === true;
-      if (M === 0 || N === 0) return;
-      need('gemm', 'c', c, M * N, gemmText, dims);
-      if (K === 0) {
-        if (!acc) c.fill(0, 0, M * N);
-        return;
-      }
-      need('gemm', 'a', a, M * K, gemmText, dims);
-      need('gemm', 'b', b, K * N, gemmText, dims);
-      arena.reset();
-      const pa = arena.input(a, M * K);
-      const pb = arena.input(b, K * N);
-      const pc = acc ? arena.input(c, M * N) : arena.output(c, M * N);
-      const g = ARG.gemm;
-      setArg(g.M, M);
-      setArg(g.N, N);
-      setArg(g.K, K);
-      setArg(g.a, pa);
-      setArg(g.b, pb);
-      setArg(g.c, pc);
-      setArg(g.flags, (dims.transA ? GEMM_FLAG.transA : 0) | (dims.transB ? GEMM_FLAG.transB : 0) | (acc ? GEMM_FLAG.accumulate : 0));
-      run(OP.gemm, M * N * K);
-      arena.copyOut(c, pc, M * N);
-    },
-
-    conv2dForward(y: Float32Array, x: Float32Array, w: Float32Array, b: Float32Array, d: Conv2dDims): void {
-      const K = d.C * d.kH * d.kW;
-      const P = d.oH * d.oW;
-      const nx = d.N * d.C * d.H * d.W;
-      const ny = d.N * d.outC * P;
-      if (ny === 0) return;
-      need('conv2dForward', 'x', x, nx, convText, d);
-      need('conv2dForward', 'w', w, d.outC * K, convText, d);
-      need('conv2dForward', 'b', b, d.outC, convText, d);
-      need('conv2dForward', 'y', y, ny, convText, d);
-      arena.reset();
-      const f = ARG.convForward;
-      setConvDims(d);
-      setArg(f.x, arena.input(x, nx));
-      setArg(f.w, arena.input(w, d.outC * K));
-      setArg(f.b, arena.input(b, d.outC));
-      const py = arena.output(y, ny);
-      setArg(f.y, py);
-      run(OP.convForward, ny * K);
-      arena.copyOut(y, py, ny);
-    },
-
-    conv2dBackward(dx, dw, db, dy, x, w, d): void {
-      const K = d.C * d.kH * d.kW;
-      const P = d.oH * d.oW;
-      const nx = d.N * d.C * d.H * d.W;
-      const ny = d.N * d.outC * P;
-      need('conv2dBackward', 'dy', dy, ny, convText, d);
-      need('conv2dBackward', 'dx', dx, nx, convText, d);
-      need('conv2dBackward', 'dw', dw, d.outC * K, convText, d);
-      need('conv2dBackward', 'db', db, d.outC, convText, d);
-      if (dw !== null) need('conv2dBackward', 'x', x, nx, convText, d);
-      if (dx !== null) need('conv2dBackward', 'w', w, d.outC * K, convText, d);
-      if (ny === 0) {
-        if (dx !== null) dx.fill(0, 0, nx);
-        return;
-      }
-      arena.reset();
-      const g = ARG.convBackward;
-      setConvDims(d);
-      setArg(g.dy, arena.input(dy, ny));
-      setArg(g.x, dw !== null ? arena.input(x, nx) : 0);
-      setArg(g.w, dx !== null ? arena.input(w, d.outC * K) : 0);
-      const pdx = dx !== null ? arena.output(dx, nx) : 0;
-      const pdw = dw !== null ? arena.input(dw, d.outC * K) : 0;
-      const pdb = db !== null ? arena.input(db, d.outC) : 0;
-      setArg(g.dx, pdx);
-      setArg(g.dw, pdw);
-      setArg(g.db, pdb);
-      run(OP.convBackward, ny * K * ((dx !== null ? 1 : 0) + (dw !== null ? 1 : 0)));
-      if (dx !== null) arena.copyOut(dx, pdx, nx);
-      if (dw !== null) arena.copyOut(dw, pdw, d.outC * K);
-      if (db !== null) arena.copyOut(db, pdb, d.outC);
-    },
-
-    maxPoolForward(y: Float32Array, argmax: Int32Array, x: Float32Array, d: Pool2dDims): void {
-      const nx = d.N * d.C * d.H * d.W;
-      const ny = d.N * d.C * d.oH * d.oW;
-      if (ny === 0) return;
-      need('maxPoolForward', 'x', x, nx, poolText, d);
-      need('maxPoolForward', 'y', y, ny, poolText, d);
-      need('maxPoolForward', 'argmax', argmax, ny, poolText, d);
-      arena.reset();
-      const p = ARG.pool;
-      setPoolDims(d);
-      setArg(p.x, arena.input(x, nx));
-      const py = arena.output(y, ny);
-      const pa = arena.output(argmax, ny);
-      setArg(p.y, py);
-      setArg(p.argmax, pa);
-      run(OP.maxPoolForward, nx);
-      arena.copyOut(y, py, ny);
-      arena.copyOutI32(argmax, pa, ny);
-    },
-
-    maxPoolBackward(dx: Float32Array, dy: Float32Array, argmax: Int32Array, d: Pool2dDims): void {
-      const nx = d.N * d.C * d.H * d.W;
-      const ny = d.N * d.C * d.oH * d.oW;
-      need('maxPoolBackward', 'dx', dx, nx, poolText, d);
-      need('maxPoolBackward', 'dy', dy, ny, poolText, d);
-      need('maxPoolBackward', 'argmax', argmax, ny, poolText, d);
-      if (nx === 0) return;
-      arena.reset();
-      const p = ARG.pool;
-      setPoolDims(d);
-      const pdx = arena.output(dx, nx);
-      setArg(p.x, pdx);
-      setArg(p.y, arena.input(dy, ny));
-      setArg(p.argmax, arena.inputI32(argmax, ny));
-      run(OP.maxPoolBackward, nx);
-      arena.copyOut(dx, pdx, nx);
-    },
-
-    avgPoolForward(y: Float32Array, x: Float32Array, d: Pool2dDims): void {
-      const nx = d.N * d.C * d.H * d.W;
-      const ny = d.N * d.C * d.oH * d.oW;
-      if (ny === 0) return;
-      need('avgPoolForward', 'x', x, nx, poolText, d);
-      need('avgPoolForward', 'y', y, ny, poolText, d);
-      arena.reset();
-      const p = ARG.pool;
-      setPoolDims(d);
-      setArg(p.x, arena.input(x, nx));
-      const py = arena.output(y, ny);
-      setArg(p.y, py);
-      run(OP.avgPoolForward, nx);
-      arena.copyOut(y, py, ny);
-    },
-
-    avgPoolBackward(dx: Float32Array, dy: Float32Array, d: Pool2dDims): void {
-      const nx = d.N * d.C * d.H * d.W;
-      const ny = d.N * d.C * d.oH * d.oW;
-      need('avgPoolBackward', 'dx', dx, nx, poolText, d);
-      need('avgPoolBackward', 'dy', dy, ny, poolText, d);
-      if (nx === 0) return;
-      arena.reset();
-      const p = ARG.pool;
-      setPoolDims(d);
-      const pdx = arena.output(dx, nx);
-      setArg(p.x, pdx);
-      setArg(p.y, arena.input(dy, ny));
-      run(OP.avgPoolBackward, nx);
-      arena.copyOut(dx, pdx, nx);
-    },
-  };
 }
 
 function isReady(m: unknown): boolean {
@@ -498,7 +196,7 @@ export async function createWasmKernels(opts: WasmKernelOptions = {}): Promise<F
     }
   }
 
-  const ops = makeKernels(ex, arena, ctrl, threads, opts.minParallelWork ?? DEFAULT_MIN_PARALLEL_WORK);
+  const ops = makeKernelOps(ex, arena, ctrl, threads, opts.minParallelWork ?? DEFAULT_MIN_PARALLEL_WORK);
   let disposed = false;
   return {
     name: 'wasm',

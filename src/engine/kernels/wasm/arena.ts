@@ -1,0 +1,88 @@
+/**
+ * The per-call arena inside the kernel module's memory: a bump allocator reset at the start of
+ * every kernel call, holding that call's copied inputs, its outputs and the op's scratch. It
+ * grows the memory when a call needs more and never shrinks it, so steady-state calls allocate
+ * nothing. Arrays that already live in the memory are used in place instead of copied.
+ */
+import type { WasmMemory } from './wasm-api.js';
+
+const PAGE = 65536;
+
+/** The arena and the typed views on the memory. */
+export class Arena {
+  f32: Float32Array;
+  i32: Int32Array;
+  /** Every buffer object the memory has had: a shared memory's old views stay valid after growth. */
+  private readonly known: (ArrayBuffer | SharedArrayBuffer)[] = [];
+  private top: number;
+  /** Bytes in the memory; only this arena grows it, so no need to ask (slow for shared memory). */
+  private capacity: number;
+
+  constructor(
+    readonly memory: WasmMemory,
+    readonly base: number,
+    private readonly shared: boolean,
+  ) {
+    const buf = memory.buffer;
+    this.f32 = new Float32Array(buf);
+    this.i32 = new Int32Array(buf);
+    this.known.push(buf);
+    this.capacity = buf.byteLength;
+    this.top = base;
+  }
+
+  reset(): void {
+    this.top = this.base;
+  }
+
+  /** 64-byte aligned bytes, growing the memory when needed. */
+  alloc(bytes: number): number {
+    const p = (this.top + 63) & ~63;
+    this.top = p + bytes;
+    if (this.top > this.capacity) this.grow();
+    return p;
+  }
+
+  private grow(): void {
+    const need = Math.ceil((this.top - this.capacity) / PAGE);
+    this.memory.grow(Math.max(need, Math.ceil(this.capacity / PAGE / 4)));
+    const buf = this.memory.buffer;
+    this.capacity = buf.byteLength;
+    this.f32 = new Float32Array(buf);
+    this.i32 = new Int32Array(buf);
+    if (this.shared) this.known.push(buf);
+    else this.known[0] = buf;
+  }
+
+  owns(a: Float32Array | Int32Array): boolean {
+    const b = a.buffer;
+    return b === this.f32.buffer || (this.known.length > 1 && this.known.includes(b));
+  }
+
+  /** Pointer to n values of a: a itself when it lives in this memory, else a copy. */
+  input(a: Float32Array, n: number): number {
+    if (this.owns(a)) return a.byteOffset;
+    const p = this.alloc(n * 4);
+    this.f32.set(n === a.length ? a : a.subarray(0, n), p >> 2);
+    return p;
+  }
+
+  inputI32(a: Int32Array, n: number): number {
+    if (this.owns(a)) return a.byteOffset;
+    const p = this.alloc(n * 4);
+    this.i32.set(n === a.length ? a : a.subarray(0, n), p >> 2);
+    return p;
+  }
+
+  output(a: Float32Array | Int32Array, n: number): number {
+    return this.owns(a) ? a.byteOffset : this.alloc(n * 4);
+  }
+
+  copyOut(a: Float32Array, p: number, n: number): void {
+    if (!this.owns(a)) a.set(this.f32.subarray(p >> 2, (p >> 2) + n));
+  }
+
+  copyOutI32(a: Int32Array, p: number, n: number): void {
+    if (!this.owns(a)) a.set(this.i32.subarray(p >> 2, (p >> 2) + n));
+  }
+}
