@@ -5,6 +5,7 @@
  */
 import { SpecError } from '../engine/errors.js';
 
+/** Weight initialisers; 'uniform' (PyTorch's default for Linear and Conv2d) is used when a spec names none. */
 export type InitName = 'he' | 'glorot' | 'lecun' | 'uniform' | 'zeros';
 
 /** Explicit padding as [top, left, bottom, right] (the ONNX `pads` order for 2-D). */

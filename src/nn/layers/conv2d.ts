@@ -63,7 +63,7 @@ export class Conv2d implements Layer {
     this.padding = pads;
     this.dims = { C, H, W, outC, kH, kW, strideH: sH, strideW: sW, padTop: pads[0], padLeft: pads[1], dilationH: dH, dilationW: dW, oH, oW };
     const w = new Tensor([outC, C, kH, kW]);
-    initWeights(w.data, spec.init ?? 'he', C * kH * kW, outC * kH * kW, rng);
+    initWeights(w.data, spec.init ?? 'uniform', C * kH * kW, outC * kH * kW, rng);
     this.weight = { name: `${name}.weight`, value: w, grad: new Tensor(w.shape), decay: true };
     this.bias = { name: `${name}.bias`, value: new Tensor([outC]), grad: new Tensor([outC]), decay: false };
     this.params = [this.weight, this.bias];

@@ -31,7 +31,7 @@ export class Dense implements Layer {
     this.inShape = inShape;
     this.outShape = [out];
     const w = new Tensor([out, inF]);
-    initWeights(w.data, spec.init ?? 'he', inF, out, rng);
+    initWeights(w.data, spec.init ?? 'uniform', inF, out, rng);
     this.weight = { name: `${name}.weight`, value: w, grad: new Tensor([out, inF]), decay: true };
     this.bias = spec.bias === false ? null : { name: `${name}.bias`, value: new Tensor([out]), grad: new Tensor([out]), decay: false };
     this.params = this.bias ? [this.weight, this.bias] : [this.weight];
