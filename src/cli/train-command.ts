@@ -33,7 +33,7 @@ interface TrainFlags extends DataOptions {
   weightDecay: number;
   schedule: string;
   loss: 'xent' | 'mse';
-  augment?: boolean;
+  augment?: boolean | string;
   seed: number;
   limit?: number;
   out?: string;
@@ -63,6 +63,17 @@ function modelSpecFrom(arg: string, cwd: string): { name: string; spec: ModelSpe
   throw new ConvscopeError(`--model '${arg}' is neither a zoo model (${ZOO_NAMES.join(', ')}) nor a .json architecture spec`);
 }
 
+function parseAugment(v: boolean | string | undefined): Recipe['augment'] {
+  if (v === undefined || v === false) return false;
+  if (v === true) return true;
+  const parts = v.split(',').map(Number);
+  if (parts.length !== 3 || parts.some((x) => !Number.isFinite(x) || x < 0) || parts[2] >= 1) {
+    throw new ConvscopeError(`--augment expects SHIFT,DEGREES,SCALE like 2,12,0.1 (scale below 1), got '${v}'`);
+  }
+  const [maxShift, maxRotateDeg, scale] = parts as [number, number, number];
+  return { maxShift, maxRotateDeg, minScale: 1 - scale, maxScale: 1 + scale };
+}
+
 function optimizerFrom(f: TrainFlags): OptimizerSpec {
   if (f.optimizer === 'sgd') return { kind: 'sgd', momentum: f.momentum, nesterov: Boolean(f.nesterov), weightDecay: f.weightDecay };
   return { kind: f.optimizer, weightDecay: f.weightDecay };
@@ -86,7 +97,7 @@ export function trainCommand(io: CliIo, argv: readonly string[]): Command {
     .option('--weight-decay <w>', 'weight decay (L2 for sgd/adam, decoupled for adamw)', numberOption('--weight-decay', { min: 0 }), 0)
     .option('--schedule <s>', 'learning-rate schedule: constant, step:EVERY_EPOCHS:GAMMA, cosine[:WARMUP_EPOCHS], onecycle', 'constant')
     .addOption(new Option('--loss <name>', 'loss').choices(['xent', 'mse']).default('xent'))
-    .option('--augment', 'random shifts, small rotations and scaling of training images')
+    .option('--augment [shift,degrees,scale]', 'random shifts, small rotations and scaling of training images (default 2,12,0.1: ±2 px, ±12°, ×0.9–1.1)')
     .option('--seed <s>', 'random seed (weights, order, augmentation, dropout)', intOption('--seed', 0), 1)
     .option('--limit <n>', 'train on the first N training images only', intOption('--limit'))
     .option('--out <file>', 'where to write the model file (default: <model>.safetensors)')
@@ -122,7 +133,7 @@ export function trainCommand(io: CliIo, argv: readonly string[]): Command {
         schedule: parseSchedule(flags.schedule),
         loss: flags.loss,
         seed: flags.seed,
-        augment: Boolean(flags.augment),
+        augment: parseAugment(flags.augment),
         ...(flags.limit !== undefined ? { limit: flags.limit } : {}),
         ...(flags.teacher !== undefined
           ? { distill: { teacher: flags.teacher, temperature: flags.temperature, alpha: Math.min(1, flags.distillAlpha) } }
@@ -151,7 +162,8 @@ export function trainCommand(io: CliIo, argv: readonly string[]): Command {
       }
     };
     try {
-      const result = await train(model, splitSource(data.train), recipe, {
+      const augment = typeof recipe.augment === 'object' ? { augment: recipe.augment } : {};
+      const result = await train(model, splitSource(data.train, augment), recipe, {
         test: splitSource(data.test),
         onEvent,
         signal: controller.signal,

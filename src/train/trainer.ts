@@ -24,11 +24,20 @@ export interface Recipe {
   schedule: ScheduleSpec;
   loss: LossName;
   seed: number;
-  augment: boolean;
+  /** random distortions of training images: true for the data source's defaults, or explicit limits */
+  augment: boolean | AugmentSpec;
   /** train on the first `limit` examples only */
   limit?: number;
   /** knowledge distillation from a teacher model (given to train() as `teacher`) */
   distill?: { teacher: string; temperature: number; alpha: number };
+}
+
+/** Limits of the random affine distortion (shift in pixels, rotation in degrees, scale factor range). */
+export interface AugmentSpec {
+  maxShift: number;
+  maxRotateDeg: number;
+  minScale: number;
+  maxScale: number;
 }
 
 export interface EpochStats {
