@@ -4,6 +4,7 @@
  * grows the memory when a call needs more and never shrinks it, so steady-state calls allocate
  * nothing. Arrays that already live in the memory are used in place instead of copied.
  */
+import { ConvscopeError } from '../../errors.js';
 import type { WasmMemory } from './wasm-api.js';
 
 const PAGE = 65536;
@@ -45,7 +46,18 @@ export class Arena {
 
   private grow(): void {
     const need = Math.ceil((this.top - this.capacity) / PAGE);
-    this.memory.grow(Math.max(need, Math.ceil(this.capacity / PAGE / 4)));
+    try {
+      this.memory.grow(Math.max(need, Math.ceil(this.capacity / PAGE / 4)));
+    } catch {
+      try {
+        this.memory.grow(need);
+      } catch (e) {
+        const mib = (b: number): string => `${(b / 2 ** 20).toFixed(1)} MiB`;
+        throw new ConvscopeError(
+          `wasm kernels: this call needs ${mib(this.top)} of kernel memory and the memory cannot grow past ${mib(this.capacity)} (${e instanceof Error ? e.message : String(e)}); use smaller batches or the ts kernels`,
+        );
+      }
+    }
     const buf = this.memory.buffer;
     this.capacity = buf.byteLength;
     this.f32 = new Float32Array(buf);

@@ -196,7 +196,8 @@ export async function createWasmKernels(opts: WasmKernelOptions = {}): Promise<F
     }
   }
 
-  const ops = makeKernelOps(ex, arena, ctrl, threads, opts.minParallelWork ?? DEFAULT_MIN_PARALLEL_WORK);
+  const state = { threads, minParallelWork: opts.minParallelWork ?? DEFAULT_MIN_PARALLEL_WORK };
+  const ops = makeKernelOps(ex, arena, ctrl, state);
   let disposed = false;
   return {
     name: 'wasm',
@@ -207,6 +208,8 @@ export async function createWasmKernels(opts: WasmKernelOptions = {}): Promise<F
     async dispose(): Promise<void> {
       if (disposed) return;
       disposed = true;
+      // Later calls, if any, must not wait at a barrier for workers that are gone.
+      state.threads = 1;
       ex.stopWorkers();
       for (const w of workers) w.terminate();
       workers = [];

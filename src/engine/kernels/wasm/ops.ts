@@ -20,6 +20,12 @@ export interface ModuleExports {
 
 export type KernelOps = Omit<Kernels, 'name'>;
 
+/** Thread settings the ops read on every call; dispose() drops threads to 1. */
+export interface ThreadState {
+  threads: number;
+  minParallelWork: number;
+}
+
 /** Refuses an array shorter than the dims need; the dims are only described on failure. */
 function need<D>(op: string, name: string, a: { length: number } | null, n: number, describe: (d: D) => string, d: D): void {
   if (a !== null && a.length < n) throw new ShapeError(`wasm ${op}: ${name} has ${a.length} values, ${describe(d)} needs ${n}`);
@@ -34,15 +40,14 @@ export function makeKernelOps(
   ex: ModuleExports,
   arena: Arena,
   ctrl: number,
-  threads: number,
-  minPar: number,
+  state: ThreadState,
 ): KernelOps {
   const argBase = (ctrl + CTRL.args) >> 2;
   const setArg = (slot: number, v: number): void => {
     arena.i32[argBase + slot] = v;
   };
   const run = (op: number, work: number): void => {
-    const nt = threads > 1 && work >= minPar ? threads : 1;
+    const nt = state.threads > 1 && work >= state.minParallelWork ? state.threads : 1;
     const bytes = ex.scratchBytes(op, nt);
     const scratch = bytes > 0 ? arena.alloc(bytes) : 0;
     arena.i32[(ctrl + CTRL.scratch) >> 2] = scratch;

@@ -109,3 +109,11 @@ test('threads outside 1..63 are refused', async () => {
   await expect(createWasmKernels({ threads: 0 })).rejects.toThrow('createWasmKernels: threads must be an integer in 1..63, got 0');
   await expect(createWasmKernels({ threads: 2.5 })).rejects.toThrow('got 2.5');
 });
+
+test('calls after dispose() still work, on one thread', async () => {
+  const k = await createWasmKernels({ threads: 2, spawnWorker: spawnNodeWorker, minParallelWork: 0 });
+  await k.dispose();
+  const c = new Float32Array(4);
+  k.gemm(c, new Float32Array([1, 2, 3, 4]), new Float32Array([2, 0, 0, 2]), { M: 2, N: 2, K: 2 });
+  expect(Array.from(c)).toEqual([2, 4, 6, 8]);
+});
