@@ -4,9 +4,13 @@
  */
 import { expect, test } from 'vitest';
 import { Arena } from './arena.js';
+import { wasmApi } from './wasm-api.js';
+
+// the typed slice of the API (the project's lib settings declare no WebAssembly global)
+const { Memory } = wasmApi()!;
 
 test('allocations are 64-byte aligned, reset reuses the same addresses', () => {
-  const a = new Arena(new WebAssembly.Memory({ initial: 1 }), 100, false);
+  const a = new Arena(new Memory({ initial: 1 }), 100, false);
   const p = a.alloc(10);
   const q = a.alloc(4);
   expect(p % 64).toBe(0);
@@ -17,7 +21,7 @@ test('allocations are 64-byte aligned, reset reuses the same addresses', () => {
 });
 
 test('growing the memory refreshes the views; inputs are copied, outputs read back', () => {
-  const mem = new WebAssembly.Memory({ initial: 1 });
+  const mem = new Memory({ initial: 1 });
   const a = new Arena(mem, 0, false);
   const src = Float32Array.from({ length: 40000 }, (_, i) => i);
   const p = a.input(src, src.length); // 160 kB: past the first 64 KiB page
@@ -32,7 +36,7 @@ test('growing the memory refreshes the views; inputs are copied, outputs read ba
 });
 
 test('an array inside the memory is used in place, also after a shared memory grew', () => {
-  const mem = new WebAssembly.Memory({ initial: 1, maximum: 64, shared: true });
+  const mem = new Memory({ initial: 1, maximum: 64, shared: true });
   const a = new Arena(mem, 0, true);
   const inside = new Float32Array(mem.buffer, 1024, 8);
   expect(a.input(inside, 8)).toBe(1024);
@@ -43,7 +47,7 @@ test('an array inside the memory is used in place, also after a shared memory gr
 });
 
 test('a call that would outgrow the memory is refused with the sizes', () => {
-  const a = new Arena(new WebAssembly.Memory({ initial: 1, maximum: 2 }), 0, false);
+  const a = new Arena(new Memory({ initial: 1, maximum: 2 }), 0, false);
   a.alloc(100000);
   expect(() => a.alloc(100000)).toThrow(/^wasm kernels: this call needs 0.2 MiB of kernel memory and the memory cannot grow past 0.1 MiB \(.*\); use smaller batches or the ts kernels$/);
 });
