@@ -2,7 +2,8 @@
  * Vite configuration of the explorer (web/): Svelte 5, built into web/dist, which the convscope
  * server serves. The dev server proxies the API and model files to a running `convscope serve`
  * and sends the same cross-origin isolation headers. It deliberately configures nothing for
- * vitest: vitest also reads this file, and the project's tests must not run with web/ as root.
+ * vitest (vitest.config.ts does): should vitest ever read this file, the tests must not run with
+ * web/ as their root.
  */
 import { defineConfig, type UserConfig } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';

@@ -83,7 +83,7 @@ describe('drawing', () => {
     // generous: this catches a pathological regression, not a slow machine
     expect(Math.min(...samples.map((s) => s.totalMs))).toBeLessThan(1000);
     await page.close();
-  }, 40_000);
+  }, 60_000);
 });
 
 describe('views', () => {
@@ -120,7 +120,7 @@ describe('views', () => {
     );
     expect(counts).toEqual(['conv1:20@24x24', 'pool1:20@12x12', 'conv2:50@8x8', 'pool2:50@4x4']);
     await page.close();
-  }, 30_000);
+  }, 60_000);
 
   it('outlines the receptive field of the feature-map pixel under the pointer (lenet conv2 (2,3) → rows 4..17, cols 6..19)', async () => {
     const page = await open('receptive-field', '?model=lenet&view=layers');
@@ -137,7 +137,7 @@ describe('views', () => {
     await page.mouse.move(c1.x + (10.5 / 24) * c1.width, c1.y + (0.5 / 24) * c1.height);
     await expect.poll(() => page.getByTestId('receptive-field').getAttribute('data-rect')).toBe('0,10,4,14');
     await page.close();
-  }, 20_000);
+  }, 60_000);
 
   it('draws each conv layer\'s kernels as outC rows of C_in tiles of k×k', async () => {
     const page = await open('kernels', '?model=lenet&view=kernels');
@@ -147,7 +147,7 @@ describe('views', () => {
     // canvas: C_in·(k+1)+3 wide (tiles, gaps, bias cell), outC·(k+1)+1 high
     expect(kernels).toEqual(['conv1 20 1 5x5 9 121', 'conv2 50 20 5x5 123 301']);
     await page.close();
-  }, 20_000);
+  }, 60_000);
 
   it('steps through a conv unit to the sum, which equals the engine\'s value, with arrow keys', async () => {
     const page = await open('step-conv', '?model=lenet&view=layers');
@@ -191,7 +191,7 @@ describe('views', () => {
     expect(await page.getByTestId('step-argmax').textContent()).toBe("the engine's recorded argmax is the same pixel");
     expect(await page.getByTestId('step-sum').getAttribute('data-value')).toBe(await page.getByTestId('step-engine-value').getAttribute('data-value'));
     await page.close();
-  }, 30_000);
+  }, 60_000);
 
   it('draws the mlp as neurons and weights, first-layer weights as 28×28 images, and steps through a neuron', async () => {
     const page = await open('network', '?model=mlp&view=network');
@@ -208,7 +208,7 @@ describe('views', () => {
     expect(act).toBeCloseTo(1 / (1 + Math.exp(-engine)), 6);
     expect(act).toBeCloseTo(actEngine, 6);
     await page.close();
-  }, 20_000);
+  }, 60_000);
 
   it('keeps model and view in the URL across a reload', async () => {
     const page = await open('url', '?model=lenet&view=layers');
@@ -221,7 +221,7 @@ describe('views', () => {
     expect(await page.getByTestId('tab-kernels').getAttribute('aria-selected')).toBe('true');
     expect(await page.getByTestId('kernels').count()).toBe(2);
     await page.close();
-  }, 20_000);
+  }, 60_000);
 });
 
 describe('gallery', () => {
@@ -245,7 +245,7 @@ describe('gallery', () => {
       expect(m?.[1]).not.toBe(m?.[2]);
     }
     await page.close();
-  }, 30_000);
+  }, 60_000);
 
   it('says how to add data when the server has none, and drawing still works', async () => {
     const page = await open('gallery-no-data', '?model=lenet&view=gallery', dataless.url, { width: 390, height: 844 });
@@ -256,5 +256,5 @@ describe('gallery', () => {
     expect(await err.textContent()).toContain('CONVSCOPE_DATA');
     expect(await draw(page, '1')).toMatch(/^[0-9]$/);
     await page.close();
-  }, 20_000);
+  }, 60_000);
 });
