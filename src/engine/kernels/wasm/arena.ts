@@ -1,8 +1,9 @@
 /**
- * The per-call arena inside the kernel module's memory: a bump allocator reset at the start of
- * every kernel call, holding that call's copied inputs, its outputs and the op's scratch. It
- * grows the memory when a call needs more and never shrinks it, so steady-state calls allocate
- * nothing. Arrays that already live in the memory are used in place instead of copied.
+ * The kernel module's memory above the control block: a pool of caller-owned buffers (a stack,
+ * freed by mark/release) and, above it, the per-call arena: a bump allocator reset at the start
+ * of every kernel call, holding that call's copied inputs, its outputs and the op's scratch.
+ * It grows the memory when needed and never shrinks it, so steady-state calls allocate nothing.
+ * Arrays that already live in the memory (pool buffers) are used in place instead of copied.
  */
 import { ConvscopeError } from '../../errors.js';
 import type { WasmMemory } from './wasm-api.js';
@@ -16,6 +17,8 @@ export class Arena {
   /** Every buffer object the memory has had: a shared memory's old views stay valid after growth. */
   private readonly known: (ArrayBuffer | SharedArrayBuffer)[] = [];
   private top: number;
+  /** End of the pool: the per-call arena starts here. */
+  private poolTop: number;
   /** Bytes in the memory; only this arena grows it, so no need to ask (slow for shared memory). */
   private capacity: number;
 
@@ -30,10 +33,35 @@ export class Arena {
     this.known.push(buf);
     this.capacity = buf.byteLength;
     this.top = base;
+    this.poolTop = base;
   }
 
   reset(): void {
-    this.top = this.base;
+    this.top = this.poolTop;
+  }
+
+  /** Zeroed pool bytes (64-byte aligned) that stay put until released; between calls only. */
+  poolAlloc(bytes: number): number {
+    const p = (this.poolTop + 63) & ~63;
+    this.top = p + bytes;
+    if (this.top > this.capacity) this.grow();
+    this.poolTop = this.top;
+    this.f32.fill(0, p >> 2, (p + bytes + 3) >> 2);
+    return p;
+  }
+
+  /** The pool's current end, to release back to. */
+  poolMark(): number {
+    return this.poolTop;
+  }
+
+  /** Frees every pool buffer allocated since `mark`. */
+  poolRelease(mark: number): void {
+    if (!Number.isInteger(mark) || mark < this.base || mark > this.poolTop) {
+      throw new RangeError(`kernel buffers: release(${mark}) is not a mark of this pool (its marks lie in ${this.base}..${this.poolTop})`);
+    }
+    this.poolTop = mark;
+    this.top = mark;
   }
 
   /** 64-byte aligned bytes, growing the memory when needed. */

@@ -37,8 +37,25 @@ export interface WasmKernelOptions {
    * --experimental-wasm-relaxed-simd). Faster, but bytes then depend on the CPU; default false.
    */
   fma?: boolean;
-  /** Ops with fewer multiply-adds (or elements, for pooling) than this run on one thread. */
+  /** Use a shared memory even on one thread, so that `buffers` is available (needs SharedArrayBuffer). */
+  sharedMemory?: boolean;
+  /** Ops with fewer multiply-adds (pooling counts 8 per input element) than this run on one thread (default 2^20). */
   minParallelWork?: number;
+}
+
+/**
+ * Buffers inside the kernels' shared memory: kernel calls use them in place, with no copy in
+ * or out, and they cost the garbage collector nothing. A stack: release(mark) frees everything
+ * allocated since mark() at once, and a released buffer's contents are overwritten by later
+ * buffers, so a step's tensors can live here only if nothing keeps them past the release.
+ */
+export interface KernelBuffers {
+  /** A zeroed Float32Array of n values. */
+  f32(n: number): Float32Array;
+  /** A zeroed Int32Array of n values (e.g. pooling argmax). */
+  i32(n: number): Int32Array;
+  mark(): number;
+  release(mark: number): void;
 }
 
 /** Kernels plus what they turned out to be. */
@@ -47,6 +64,8 @@ export interface FastKernels extends Kernels {
   readonly fma: boolean;
   /** Why these kernels are less than what was asked for, or null when nothing fell back. */
   readonly fallback: string | null;
+  /** Buffers in kernel memory; null unless the memory is shared (its views must survive growth). */
+  readonly buffers: KernelBuffers | null;
   /** Stops the workers; the kernels must not be used afterwards. */
   dispose(): Promise<void>;
 }
@@ -60,7 +79,8 @@ export interface KernelWorkerInit {
   seen: number;
 }
 
-const DEFAULT_MIN_PARALLEL_WORK = 1 << 18;
+// About 50 µs of work on one thread: below that a worker's wake-up can cost more than it saves.
+const DEFAULT_MIN_PARALLEL_WORK = 1 << 20;
 const MAX_THREADS = 63;
 const WORKER_START_TIMEOUT_MS = 20000;
 
@@ -82,7 +102,7 @@ function canBlockHere(): boolean {
 }
 
 function fallbackKernels(reason: string): FastKernels {
-  return { ...referenceKernels, threads: 1, fma: false, fallback: reason, dispose: async () => {} };
+  return { ...referenceKernels, threads: 1, fma: false, fallback: reason, buffers: null, dispose: async () => {} };
 }
 
 function isReady(m: unknown): boolean {
@@ -164,7 +184,11 @@ export async function createWasmKernels(opts: WasmKernelOptions = {}): Promise<F
     fma = false;
   }
 
-  const shared = threads > 1;
+  const sharedOk = typeof SharedArrayBuffer !== 'undefined' && api.validate(bins.mt);
+  if (opts.sharedMemory === true && !sharedOk) {
+    notes.push('sharedMemory: shared WebAssembly memory is unavailable here, so there are no kernel buffers');
+  }
+  const shared = threads > 1 || (opts.sharedMemory === true && sharedOk);
   let memory: WasmMemory;
   if (shared) {
     try {
@@ -199,11 +223,27 @@ export async function createWasmKernels(opts: WasmKernelOptions = {}): Promise<F
   const state = { threads, minParallelWork: opts.minParallelWork ?? DEFAULT_MIN_PARALLEL_WORK };
   const ops = makeKernelOps(ex, arena, ctrl, state);
   let disposed = false;
+  const buffers: KernelBuffers | null = shared
+    ? {
+        // allocate first: it may grow the memory, and the view must be on the grown buffer
+        f32: (n) => {
+          const p = arena.poolAlloc(n * 4);
+          return new Float32Array(arena.f32.buffer, p, n);
+        },
+        i32: (n) => {
+          const p = arena.poolAlloc(n * 4);
+          return new Int32Array(arena.i32.buffer, p, n);
+        },
+        mark: () => arena.poolMark(),
+        release: (m) => arena.poolRelease(m),
+      }
+    : null;
   return {
     name: 'wasm',
     threads,
     fma,
     fallback: notes.length > 0 ? notes.join('; ') : null,
+    buffers,
     ...ops,
     async dispose(): Promise<void> {
       if (disposed) return;

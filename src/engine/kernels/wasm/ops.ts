@@ -20,6 +20,9 @@ export interface ModuleExports {
 
 export type KernelOps = Omit<Kernels, 'name'>;
 
+/** Work of one pooled input element in multiply-adds, for the parallel threshold. */
+const POOL_COST = 8;
+
 /** Thread settings the ops read on every call; dispose() drops threads to 1. */
 export interface ThreadState {
   threads: number;
@@ -183,7 +186,7 @@ export function makeKernelOps(
       const pa = arena.output(argmax, ny);
       setArg(p.y, py);
       setArg(p.argmax, pa);
-      run(OP.maxPoolForward, nx);
+      run(OP.maxPoolForward, nx * POOL_COST);
       arena.copyOut(y, py, ny);
       arena.copyOutI32(argmax, pa, ny);
     },
@@ -202,7 +205,7 @@ export function makeKernelOps(
       setArg(p.x, pdx);
       setArg(p.y, arena.input(dy, ny));
       setArg(p.argmax, arena.inputI32(argmax, ny));
-      run(OP.maxPoolBackward, nx);
+      run(OP.maxPoolBackward, nx * POOL_COST);
       arena.copyOut(dx, pdx, nx);
     },
 
@@ -218,7 +221,7 @@ export function makeKernelOps(
       setArg(p.x, arena.input(x, nx));
       const py = arena.output(y, ny);
       setArg(p.y, py);
-      run(OP.avgPoolForward, nx);
+      run(OP.avgPoolForward, nx * POOL_COST);
       arena.copyOut(y, py, ny);
     },
 
@@ -234,7 +237,7 @@ export function makeKernelOps(
       const pdx = arena.output(dx, nx);
       setArg(p.x, pdx);
       setArg(p.y, arena.input(dy, ny));
-      run(OP.avgPoolBackward, nx);
+      run(OP.avgPoolBackward, nx * POOL_COST);
       arena.copyOut(dx, pdx, nx);
     },
   };

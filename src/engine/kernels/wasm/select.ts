@@ -19,7 +19,7 @@ export function parseKernelChoice(value: string, where: string): KernelChoice {
   throw new SpecError(`${where}: unknown kernels ${JSON.stringify(value)}, expected one of ${KERNEL_CHOICES.join(', ')}`);
 }
 
-export const tsKernels: FastKernels = { ...referenceKernels, threads: 1, fma: false, fallback: null, dispose: async () => {} };
+export const tsKernels: FastKernels = { ...referenceKernels, threads: 1, fma: false, fallback: null, buffers: null, dispose: async () => {} };
 
 /** Creates the chosen kernels and makes them the active ones. */
 export async function selectKernels(choice: KernelChoice, opts: WasmKernelOptions = {}): Promise<FastKernels> {
