@@ -106,37 +106,47 @@ function tileEdge(kc: i32, a: usize, b: usize, c: usize, ldc: usize, add: bool, 
 }
 
 /**
- * C (+)= Ap · Bp over panels [0, nA) x [0, nB). Ap/Bp panel-major, panel strides aps/bps bytes,
- * each panel K deep. C row-major with row stride ldc elements; M x N of it are real (edges clip).
- * bias (0 for none) holds one value per row of C; the first reduction block starts from it.
+ * One reduction block: C (+)= Ap · Bp over panels [0, nA) x [0, nB), each kc deep. A panel ip
+ * starts at Ap + ip*aps, B panel jp at Bp + jp*bps (bytes). C row-major with row stride ldc
+ * elements; M x N of it are real (edges clip). bias (0 for none) holds one value per row of C.
+ */
+export function blockTiles(
+  Ap: usize, aps: usize, nA: i32,
+  Bp: usize, bps: usize, nB: i32,
+  kc: i32, c: usize, ldc: i32, M: i32, N: i32, add: bool, bias: usize, tmp: usize,
+): void {
+  const ldcB = <usize>ldc << 2;
+  for (let ic = 0; ic < nA; ic += MCP) {
+    const ie = min(nA, ic + MCP);
+    for (let jp = 0; jp < nB; jp++) {
+      const bp = Bp + <usize>jp * bps;
+      const j = jp << 3;
+      const nr = min(8, N - j);
+      for (let ip = ic; ip < ie; ip++) {
+        const ap = Ap + <usize>ip * aps;
+        const i = ip << 2;
+        const mr = min(4, M - i);
+        const cp = c + <usize>i * ldcB + (<usize>j << 2);
+        const bi = bias != 0 ? bias + (<usize>i << 2) : 0;
+        if (mr == 4 && nr == 8) tile4x8(kc, ap, bp, cp, ldcB, add, bi);
+        else tileEdge(kc, ap, bp, cp, ldcB, add, bi, mr, nr, tmp);
+      }
+    }
+  }
+}
+
+/**
+ * C (+)= Ap · Bp over panels [0, nA) x [0, nB), both packed K deep (panel strides aps/bps bytes),
+ * in reduction blocks of KC. bias (0 for none) starts the first block.
  */
 export function outerTiles(
   Ap: usize, aps: usize, nA: i32,
   Bp: usize, bps: usize, nB: i32,
   K: i32, c: usize, ldc: i32, M: i32, N: i32, add: bool, bias: usize, tmp: usize,
 ): void {
-  const ldcB = <usize>ldc << 2;
-  for (let ic = 0; ic < nA; ic += MCP) {
-    const ie = min(nA, ic + MCP);
-    for (let k0 = 0; k0 < K; k0 += KC) {
-      const kc = min(KC, K - k0);
-      const addk = add || k0 > 0;
-      const bk = k0 == 0 ? bias : 0;
-      for (let jp = 0; jp < nB; jp++) {
-        const bp = Bp + <usize>jp * bps + (<usize>k0 << 5);
-        const j = jp << 3;
-        const nr = min(8, N - j);
-        for (let ip = ic; ip < ie; ip++) {
-          const ap = Ap + <usize>ip * aps + (<usize>k0 << 4);
-          const i = ip << 2;
-          const mr = min(4, M - i);
-          const cp = c + <usize>i * ldcB + (<usize>j << 2);
-          const bi = bk != 0 ? bk + (<usize>i << 2) : 0;
-          if (mr == 4 && nr == 8) tile4x8(kc, ap, bp, cp, ldcB, addk, bi);
-          else tileEdge(kc, ap, bp, cp, ldcB, addk, bi, mr, nr, tmp);
-        }
-      }
-    }
+  for (let k0 = 0; k0 < K; k0 += KC) {
+    const kc = min(KC, K - k0);
+    blockTiles(Ap + (<usize>k0 << 4), aps, nA, Bp + (<usize>k0 << 5), bps, nB, kc, c, ldc, M, N, add || k0 > 0, k0 == 0 ? bias : 0, tmp);
   }
 }
 
@@ -221,19 +231,22 @@ export function packAPanel(dst: usize, a: usize, M: i32, K: i32, transA: bool, i
   else packRows(dst, 16, a + ((<usize>i0 * <usize>K) << 2), K, rows, K);
 }
 
-/** Packs 8-column panel jp of op(B)[K,N]: B stored [K,N] (or [N,K] when transB). */
-export function packBPanel(dst: usize, b: usize, N: i32, K: i32, transB: bool, jp: i32): void {
+/**
+ * Packs rows [k0, k0 + kc) of 8-column panel jp of op(B)[K,N] into dst[kc][8]:
+ * B stored [K,N] (or [N,K] when transB).
+ */
+export function packBPanel(dst: usize, b: usize, N: i32, K: i32, transB: bool, jp: i32, k0: i32, kc: i32): void {
   const j0 = jp << 3;
   const cols = min(8, N - j0);
   if (transB) {
     const rowB = <usize>K << 2;
-    const src = b + <usize>j0 * rowB;
-    packRows(dst, 32, src, K, min(4, cols), K);
+    const src = b + <usize>j0 * rowB + (<usize>k0 << 2);
+    packRows(dst, 32, src, K, min(4, cols), kc);
     const hi = cols - 4;
-    if (hi > 0) packRows(dst + 16, 32, src + 4 * rowB, K, hi, K);
-    else for (let k = 0; k < K; k++) v128.store(dst + (<usize>k << 5), f32x4.splat(0), 16);
+    if (hi > 0) packRows(dst + 16, 32, src + 4 * rowB, K, hi, kc);
+    else for (let k = 0; k < kc; k++) v128.store(dst + (<usize>k << 5), f32x4.splat(0), 16);
   } else {
-    packCols(dst, 8, b + (<usize>j0 << 2), N, cols, K);
+    packCols(dst, 8, b + ((<usize>k0 * <usize>N + <usize>j0) << 2), N, cols, kc);
   }
 }
 
@@ -368,11 +381,16 @@ const G_M = 0, G_N = 1, G_K = 2, G_A = 3, G_B = 4, G_C = 5, G_FLAGS = 6;
   return (flags & 3) == 2;
 }
 
+/** B panels a thread packs at a time when it owns a range of columns: NCP x KC x 8 floats = 256 KiB. */
+const NCP: i32 = 32;
+
 export function gemmScratch(nt: i32): usize {
   const M = argI(G_M), N = argI(G_N), K = argI(G_K), flags = argI(G_FLAGS);
   if (dotPath(flags)) return 0;
   const mp = (M + 3) >> 2, np = (N + 7) >> 3;
-  return <usize>mp * <usize>K * 16 + <usize>np * <usize>K * 32 + <usize>nt * TMP_BYTES;
+  const a = <usize>mp * <usize>K * 16;
+  if (np >= nt) return a + <usize>nt * (<usize>(NCP * KC * 32) + TMP_BYTES);
+  return a + <usize>np * <usize>K * 32 + <usize>nt * TMP_BYTES;
 }
 
 export function gemmOp(tid: i32, nt: i32): void {
@@ -400,17 +418,32 @@ export function gemmOp(tid: i32, nt: i32): void {
   }
   const transA = (flags & 1) != 0, transB = (flags & 2) != 0;
   const mp = (M + 3) >> 2, np = (N + 7) >> 3;
-  const aps = <usize>K << 4, bps = <usize>K << 5;
+  const aps = <usize>K << 4;
   const Ap = scratchBase();
-  const Bp = Ap + <usize>mp * aps;
-  const tmp = Bp + <usize>np * bps + <usize>tid * TMP_BYTES;
+  const after = Ap + <usize>mp * aps;
   for (let ip = share(mp, tid, nt), e = share(mp, tid + 1, nt); ip < e; ip++) packAPanel(Ap + <usize>ip * aps, a, M, K, transA, ip);
-  for (let jp = share(np, tid, nt), e = share(np, tid + 1, nt); jp < e; jp++) packBPanel(Bp + <usize>jp * bps, b, N, K, transB, jp);
-  barrier(nt);
   if (np >= nt) {
+    // Each thread owns a range of columns and packs its B in L2-sized blocks as it goes.
+    const mine = after + <usize>tid * (<usize>(NCP * KC * 32) + TMP_BYTES);
+    const tmp = mine + <usize>(NCP * KC * 32);
+    barrier(nt);
     const j0 = share(np, tid, nt), j1 = share(np, tid + 1, nt);
-    outerTiles(Ap, aps, mp, Bp + <usize>j0 * bps, bps, j1 - j0, K, c + (<usize>j0 << 5), N, M, N - (j0 << 3), accumulate, 0, tmp);
+    for (let jc = j0; jc < j1; jc += NCP) {
+      const je = min(j1, jc + NCP);
+      for (let k0 = 0; k0 < K; k0 += KC) {
+        const kc = min(KC, K - k0);
+        const bbs = <usize>kc << 5;
+        for (let jp = jc; jp < je; jp++) packBPanel(mine + <usize>(jp - jc) * bbs, b, N, K, transB, jp, k0, kc);
+        blockTiles(Ap + (<usize>k0 << 4), aps, mp, mine, bbs, je - jc, kc, c + (<usize>jc << 5), N, M, N - (jc << 3), accumulate || k0 > 0, 0, tmp);
+      }
+    }
   } else {
+    // Fewer column panels than threads: split rows, every thread reads all of B, packed once.
+    const bps = <usize>K << 5;
+    const Bp = after;
+    const tmp = Bp + <usize>np * bps + <usize>tid * TMP_BYTES;
+    for (let jp = share(np, tid, nt), e = share(np, tid + 1, nt); jp < e; jp++) packBPanel(Bp + <usize>jp * bps, b, N, K, transB, jp, 0, K);
+    barrier(nt);
     const i0 = share(mp, tid, nt), i1 = share(mp, tid + 1, nt);
     outerTiles(Ap + <usize>i0 * aps, aps, i1 - i0, Bp, bps, np, K, c + <usize>(i0 << 2) * ldcB, N, M - (i0 << 2), N, accumulate, 0, tmp);
   }

@@ -1,17 +1,20 @@
 /**
  * Micro-benchmark of the kernels (not a test): GFLOP/s of SGEMM at a few sizes, and the kernel
- * calls of one LeNet training step at batch 64, for the reference TS kernels and the WebAssembly
- * SIMD kernels on 1 and 2 threads. Prints a table and writes bench/results/kernels.json.
+ * calls of one LeNet training step at batch 64 (conv1 without dx, as a first layer needs), for
+ * the reference TS kernels and the WebAssembly SIMD kernels on 1 and 2 threads, the latter also
+ * with every array in kernel buffers (no copies). Prints a table, writes bench/results/kernels.json.
  *
  *   npx tsx bench/kernels.ts [--quick] [--fma]
  *
  * --fma adds the relaxed-SIMD variant (only where the host supports it, e.g. Node with
  * --experimental-wasm-relaxed-simd: `node --experimental-wasm-relaxed-simd --import tsx bench/kernels.ts --fma`).
- * It measures kernels only: layers, losses and the optimizer are not part of the figures.
+ * It measures kernels only: layers, losses and the optimizer are not part of the figures. Times
+ * are wall-clock bests; on a machine busy with other work (the load is printed) they mean little.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { referenceKernels, type Conv2dDims, type Kernels, type Pool2dDims } from '../src/engine/kernels/index.js';
-import { createWasmKernels } from '../src/engine/kernels/wasm/index.js';
+import { createWasmKernels, type KernelBuffers } from '../src/engine/kernels/wasm/index.js';
 import { spawnNodeWorker } from '../src/engine/kernels/wasm/node-threads.js';
 
 const quick = process.argv.includes('--quick');
@@ -70,20 +73,30 @@ const lenet = (N: number) => {
   return { c1: conv(1, 28, 20), p1: pool(20, 24), c2: conv(20, 12, 50), p2: pool(50, 8) };
 };
 
-/** The kernel calls of one LeNet training step (forward and backward; no dx for conv1). */
-function lenetStep(k: Kernels, N: number): () => void {
+/**
+ * The kernel calls of one LeNet training step (forward and backward; no dx for conv1), on
+ * arrays allocated once: ordinary ones, or kernel buffers when given.
+ */
+function lenetStep(k: Kernels, N: number, buf: KernelBuffers | null = null): () => void {
   const d = lenet(N);
-  const x = rand(N * 784, 1);
-  const w1 = rand(20 * 25, 2), b1 = rand(20, 3), w2 = rand(50 * 500, 4), b2 = rand(50, 5);
-  const w3 = rand(500 * 800, 6), w4 = rand(10 * 500, 7);
-  const y1 = new Float32Array(N * 20 * 576), a1 = new Int32Array(N * 20 * 144), p1 = new Float32Array(N * 20 * 144);
-  const y2 = new Float32Array(N * 50 * 64), a2 = new Int32Array(N * 50 * 16), p2 = new Float32Array(N * 800);
-  const h = new Float32Array(N * 500), o = new Float32Array(N * 10);
-  const dW1 = new Float32Array(w1.length), db1 = new Float32Array(20), dW2 = new Float32Array(w2.length), db2 = new Float32Array(50);
-  const dW3 = new Float32Array(w3.length), dW4 = new Float32Array(w4.length);
-  const dh = new Float32Array(N * 500), dp2 = new Float32Array(N * 800), dy2 = new Float32Array(y2.length);
-  const dp1 = new Float32Array(p1.length), dy1 = new Float32Array(y1.length);
-  const dout = rand(N * 10, 8);
+  const f32 = (n: number): Float32Array => (buf ? buf.f32(n) : new Float32Array(n));
+  const i32 = (n: number): Int32Array => (buf ? buf.i32(n) : new Int32Array(n));
+  const r = (n: number, seed: number): Float32Array => {
+    const a = f32(n);
+    a.set(rand(n, seed));
+    return a;
+  };
+  const x = r(N * 784, 1);
+  const w1 = r(20 * 25, 2), b1 = r(20, 3), w2 = r(50 * 500, 4), b2 = r(50, 5);
+  const w3 = r(500 * 800, 6), w4 = r(10 * 500, 7);
+  const y1 = f32(N * 20 * 576), a1 = i32(N * 20 * 144), p1 = f32(N * 20 * 144);
+  const y2 = f32(N * 50 * 64), a2 = i32(N * 50 * 16), p2 = f32(N * 800);
+  const h = f32(N * 500), o = f32(N * 10);
+  const dW1 = f32(w1.length), db1 = f32(20), dW2 = f32(w2.length), db2 = f32(50);
+  const dW3 = f32(w3.length), dW4 = f32(w4.length);
+  const dh = f32(N * 500), dp2 = f32(N * 800), dy2 = f32(y2.length);
+  const dp1 = f32(p1.length), dy1 = f32(y1.length);
+  const dout = r(N * 10, 8);
   return () => {
     k.conv2dForward(y1, x, w1, b1, d.c1);
     k.maxPoolForward(p1, a1, y1, d.p1);
@@ -103,7 +116,9 @@ function lenetStep(k: Kernels, N: number): () => void {
 }
 
 async function main(): Promise<void> {
-  const impls: { label: string; k: Kernels; dispose?: () => Promise<void> }[] = [{ label: 'ts reference', k: referenceKernels }];
+  const load = loadavg()[0]!;
+  console.log(`node ${process.version}, load average ${load.toFixed(2)}${load > 1 ? ' (busy machine: figures are unreliable, 2-thread ones most)' : ''}`);
+  const impls: { label: string; k: Kernels; buffers?: KernelBuffers | null; dispose?: () => Promise<void> }[] = [{ label: 'ts reference', k: referenceKernels }];
   for (const fma of withFma ? [false, true] : [false]) {
     for (const threads of [1, 2]) {
       const k = await createWasmKernels({ threads, spawnWorker: spawnNodeWorker, fma });
@@ -112,7 +127,7 @@ async function main(): Promise<void> {
         await k.dispose();
         continue;
       }
-      impls.push({ label: `wasm ${threads}T${fma ? ' fma' : ''}`, k, dispose: () => k.dispose() });
+      impls.push({ label: `wasm ${threads}T${fma ? ' fma' : ''}`, k, buffers: k.buffers, dispose: () => k.dispose() });
     }
   }
   const results: Record<string, Record<string, number>> = {};
@@ -137,14 +152,18 @@ async function main(): Promise<void> {
   const N = 64;
   console.log(`\nLeNet training step, kernels only, batch ${N}: ms per step and images/s`);
   results['lenet step ms'] = {};
+  const steps: { label: string; step: () => void }[] = [];
   for (const impl of impls) {
-    const step = lenetStep(impl.k, N);
-    const ms = time(step, quick ? 600 : 2500);
-    results['lenet step ms']![impl.label] = ms;
-    console.log(`${impl.label.padEnd(16)} ${ms.toFixed(2).padStart(8)} ms  ${((N * 1000) / ms).toFixed(0).padStart(7)} images/s`);
+    steps.push({ label: impl.label, step: lenetStep(impl.k, N) });
+    if (impl.buffers) steps.push({ label: `${impl.label} in place`, step: lenetStep(impl.k, N, impl.buffers) });
+  }
+  for (const { label, step } of steps) {
+    const ms = time(step, label === 'ts reference' ? 1500 : quick ? 600 : 2500);
+    results['lenet step ms']![label] = ms;
+    console.log(`${label.padEnd(22)} ${ms.toFixed(2).padStart(8)} ms  ${((N * 1000) / ms).toFixed(0).padStart(7)} images/s`);
   }
   mkdirSync('bench/results', { recursive: true });
-  writeFileSync('bench/results/kernels.json', JSON.stringify({ date: new Date().toISOString(), node: process.version, results }, null, 2));
+  writeFileSync('bench/results/kernels.json', JSON.stringify({ date: new Date().toISOString(), node: process.version, loadAverage: load, results }, null, 2));
   for (const impl of impls) await impl.dispose?.();
 }
 
