@@ -15,6 +15,7 @@ import { AvgPool2d, MaxPool2d } from './layers/pool.js';
 import { LeakyRelu, Relu, Sigmoid, Softmax, Tanh, softmaxRows } from './layers/activations.js';
 import { Dropout, Flatten } from './layers/reshape.js';
 import { BatchNorm } from './layers/batchnorm.js';
+import { deskewBackward, deskewForward } from './deskew.js';
 
 /** One layer's part of a forward pass. */
 export interface TraceStep {
@@ -26,8 +27,10 @@ export interface TraceStep {
 export interface ForwardResult {
   /** the raw input as given (pixels in 0..1 for image models) */
   readonly input: Tensor;
-  /** the input after the spec's normalisation: what the first layer receives */
+  /** the input after the spec's deskewing (if any) and normalisation: what the first layer receives */
   readonly normalized: Tensor;
+  /** the deskewed raw input and each image's [shear α…, mean row…], when the spec deskews */
+  readonly deskewed?: { readonly image: Tensor; readonly params: Float32Array };
   readonly steps: readonly TraceStep[];
   readonly output: Tensor;
 }
@@ -68,6 +71,9 @@ export class Sequential {
   /** Builds the model; weights are drawn from `seed` (same seed, same weights, bit for bit). */
   constructor(spec: ModelSpec, seed = 0) {
     this.spec = parseModelSpec(spec);
+    if (this.spec.deskew && this.spec.input.length !== 3) {
+      throw new SpecError(`model spec: 'deskew' needs image input [C,H,W], got ${formatShape(this.spec.input)}`);
+    }
     const rng = new Rng(seed);
     const counters = new Map<string, number>();
     const names = new Set<string>();
@@ -135,7 +141,8 @@ export class Sequential {
     }
     const mode = opts.mode ?? 'eval';
     const ctx = opts.rng ? { mode, rng: opts.rng } : { mode };
-    const normalized = this.normalize(x);
+    const deskewed = this.spec.deskew ? this.deskew(x) : undefined;
+    const normalized = this.normalize(deskewed?.image ?? x);
     const steps: TraceStep[] = [];
     let h = normalized;
     for (let i = 0; i < this.layers.length; i++) {
@@ -143,7 +150,7 @@ export class Sequential {
       steps.push({ index: i, layer: this.layers[i], cache });
       h = cache.y;
     }
-    return { input: x, normalized, steps, output: h };
+    return deskewed ? { input: x, normalized, deskewed, steps, output: h } : { input: x, normalized, steps, output: h };
   }
 
   /**
@@ -167,9 +174,15 @@ export class Sequential {
       gradients[i] = g;
       g = this.layers[i].backward(g, trace.steps[i].cache, { paramGrads });
     }
-    const input = new Tensor(g.shape, g.data.slice());
+    let input = new Tensor(g.shape, g.data.slice());
     const std = this.spec.normalize?.std;
     if (std !== undefined) for (let i = 0; i < input.size; i++) input.data[i] /= std;
+    if (trace.deskewed) {
+      const dRaw = new Tensor(input.shape);
+      const [C, H, W] = this.spec.input as [number, number, number];
+      deskewBackward(dRaw.data, input.data, trace.deskewed.params, input.n * C, H, W);
+      input = dRaw;
+    }
     return { input, gradients };
   }
 
@@ -189,6 +202,13 @@ export class Sequential {
     out.push(`total params: ${this.paramCount.toLocaleString('en-US')}`);
     out.push(`multiply-adds per image: ${this.macsPerSample.toLocaleString('en-US')}`);
     return out.join('\n');
+  }
+
+  private deskew(x: Tensor): { image: Tensor; params: Float32Array } {
+    const [C, H, W] = this.spec.input as [number, number, number];
+    const image = new Tensor(x.shape);
+    const params = deskewForward(image.data, x.data, x.n * C, H, W);
+    return { image, params };
   }
 
   private normalize(x: Tensor): Tensor {

@@ -40,6 +40,8 @@ export interface ModelSpec {
   /** per-sample input shape, e.g. [1, 28, 28] */
   input: readonly number[];
   layers: readonly LayerSpec[];
+  /** shear each raw image upright by its ink's moments before normalising (see deskew.ts) */
+  deskew?: boolean;
   /** how raw pixels in 0..1 are standardised before the first layer: (x - mean) / std */
   normalize?: { mean: number; std: number };
   /** class labels for the outputs, e.g. ['0',...,'9'] */
@@ -140,11 +142,14 @@ export function parseModelSpec(json: unknown, where = 'model spec'): ModelSpec {
       throw new SpecError(`${where}: 'normalize' must be { mean: number, std: number > 0 }, got ${JSON.stringify(normalize)}`);
     }
   }
+  const deskew = json['deskew'];
+  if (deskew !== undefined && typeof deskew !== 'boolean') throw new SpecError(`${where}: 'deskew' must be true or false, got ${JSON.stringify(deskew)}`);
   const labels = json['labels'];
   if (labels !== undefined && (!Array.isArray(labels) || !labels.every((s) => typeof s === 'string'))) {
     throw new SpecError(`${where}: 'labels' must be an array of strings`);
   }
   const spec: ModelSpec = { input: input as number[], layers: checked };
+  if (deskew === true) spec.deskew = true;
   if (normalize !== undefined) spec.normalize = normalize as { mean: number; std: number };
   if (labels !== undefined) spec.labels = labels as string[];
   return spec;
