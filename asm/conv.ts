@@ -29,6 +29,11 @@ function loadDims(): void {
 const COL_FLOATS: i32 = 65536;
 const LANE_BYTES: usize = 64;
 
+/** Per-thread regions start on their own cache line. */
+@inline function lines(bytes: usize): usize {
+  return (bytes + 63) & ~63;
+}
+
 /** Column panels per chunk so that `rows` x chunk x 8 floats fit the budget. */
 @inline function chunkPanels(rows: i32, np: i32): i32 {
   return max(1, min(np, COL_FLOATS / (rows * 8)));
@@ -242,13 +247,13 @@ function col2im(dxn: usize, dcol: usize, rA: i32, rB: i32, rowBase: i32, ldc: i3
 
 function fwdThreadBytes(): usize {
   const np = (P + 7) >> 3;
-  return <usize>chunkPanels(K, np) * <usize>K * 32 + TMP_BYTES + LANE_BYTES;
+  return lines(<usize>chunkPanels(K, np) * <usize>K * 32 + TMP_BYTES + LANE_BYTES);
 }
 
 export function convForwardScratch(nt: i32): usize {
   loadDims();
   const mp = (outC + 3) >> 2;
-  return <usize>mp * <usize>K * 16 + <usize>nt * fwdThreadBytes();
+  return lines(<usize>mp * <usize>K * 16) + <usize>nt * fwdThreadBytes();
 }
 
 export function convForwardOp(tid: i32, nt: i32): void {
@@ -261,7 +266,7 @@ export function convForwardOp(tid: i32, nt: i32): void {
     packRows(Ap + <usize>ip * aps, 16, w + <usize>(ip << 2) * (<usize>K << 2), K, min(4, outC - (ip << 2)), K);
   }
   barrier(nt);
-  const Bc = Ap + <usize>mp * aps + <usize>tid * fwdThreadBytes();
+  const Bc = Ap + lines(<usize>mp * aps) + <usize>tid * fwdThreadBytes();
   const CH = chunkPanels(K, np);
   const tmp = Bc + <usize>CH * (<usize>K << 5);
   const lanes = tmp + TMP_BYTES;
@@ -298,12 +303,12 @@ function bwdThreadBytes(nt: i32): usize {
   const rowsMax = ((quads + nt - 1) / nt) << 2;
   const dwBytes = <usize>rowsMax * <usize>dwGroup() * <usize>P * 4;
   const dxBytes = <usize>dxChunkWidth() * 4 * <usize>(outC + ((K + 3) & ~3));
-  return max(dwBytes, dxBytes) + TMP_BYTES;
+  return lines(max(dwBytes, dxBytes) + TMP_BYTES);
 }
 
 export function convBackwardScratch(nt: i32): usize {
   loadDims();
-  const wt = argP(18) != 0 ? <usize>((K + 3) >> 2) * <usize>outC * 16 : 0;
+  const wt = argP(18) != 0 ? lines(<usize>((K + 3) >> 2) * <usize>outC * 16) : 0;
   return wt + <usize>nt * bwdThreadBytes(nt);
 }
 
@@ -313,7 +318,7 @@ export function convBackwardOp(tid: i32, nt: i32): void {
   const mpK = (K + 3) >> 2;
   const wps = <usize>outC << 4;
   const Wt = scratchBase();
-  const wtBytes = dx != 0 ? <usize>mpK * wps : 0;
+  const wtBytes = dx != 0 ? lines(<usize>mpK * wps) : 0;
   const mine = Wt + wtBytes + <usize>tid * bwdThreadBytes(nt);
   const tmp = mine + bwdThreadBytes(nt) - TMP_BYTES;
   const xImg = <usize>(C * H * W) << 2, yImg = <usize>(outC * P) << 2, rowP = <usize>P << 2;

@@ -388,7 +388,7 @@ export function gemmScratch(nt: i32): usize {
   const M = argI(G_M), N = argI(G_N), K = argI(G_K), flags = argI(G_FLAGS);
   if (dotPath(flags)) return 0;
   const mp = (M + 3) >> 2, np = (N + 7) >> 3;
-  const a = <usize>mp * <usize>K * 16;
+  const a = (<usize>mp * <usize>K * 16 + 63) & ~63;
   if (np >= nt) return a + <usize>nt * (<usize>(NCP * KC * 32) + TMP_BYTES);
   return a + <usize>np * <usize>K * 32 + <usize>nt * TMP_BYTES;
 }
@@ -420,7 +420,7 @@ export function gemmOp(tid: i32, nt: i32): void {
   const mp = (M + 3) >> 2, np = (N + 7) >> 3;
   const aps = <usize>K << 4;
   const Ap = scratchBase();
-  const after = Ap + <usize>mp * aps;
+  const after = Ap + ((<usize>mp * aps + 63) & ~63);
   for (let ip = share(mp, tid, nt), e = share(mp, tid + 1, nt); ip < e; ip++) packAPanel(Ap + <usize>ip * aps, a, M, K, transA, ip);
   if (np >= nt) {
     // Each thread owns a range of columns and packs its B in L2-sized blocks as it goes.

@@ -1,9 +1,10 @@
 /**
  * The fast kernels: the AssemblyScript SIMD module from asm/ behind the `Kernels` interface,
  * optionally on several threads that share one WebAssembly memory. Each call copies its
- * inputs into a per-call arena inside that memory (skipped for arrays that already live there),
- * runs the op, and copies the outputs back; the arena is reused, so steady-state calls allocate
- * nothing. Semantics are the reference kernels' (gemm.ts, conv.ts, pool.ts), to float rounding.
+ * inputs into a per-call arena inside that memory, runs the op, and copies the outputs back;
+ * the arena is reused, so steady-state calls allocate nothing. Arrays allocated from `buffers`
+ * already live in that memory and skip the copies. Semantics are the reference kernels'
+ * (gemm.ts, conv.ts, pool.ts), to float rounding; results do not depend on the thread count.
  *
  * Pure engine code: only WebAssembly, SharedArrayBuffer and Atomics. Workers come from an
  * injected `spawnWorker` (see node-threads.ts and web-threads.ts); without one, or without
@@ -66,7 +67,7 @@ export interface FastKernels extends Kernels {
   readonly fallback: string | null;
   /** Buffers in kernel memory; null unless the memory is shared (its views must survive growth). */
   readonly buffers: KernelBuffers | null;
-  /** Stops the workers; the kernels must not be used afterwards. */
+  /** Stops the workers; later calls still work, on one thread. */
   dispose(): Promise<void>;
 }
 
@@ -206,7 +207,6 @@ export async function createWasmKernels(opts: WasmKernelOptions = {}): Promise<F
   const ctrl = (ex.heapBase() + 63) & ~63;
   const arenaBase = ctrl + CTRL.bytes;
   const arena = new Arena(memory, arenaBase, shared);
-  arena.alloc(0);
   ex.init(ctrl, shared && !canBlockHere() ? 0 : 1);
 
   let workers: KernelWorker[] = [];
