@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { loadDataset } from '../src/data/node-source.js';
 import { splitSource } from '../src/data/split-source.js';
 import { mnistDir } from '../test/helpers.js';
-import { isNa, type ModelFigures, type TrainFigure, type Workload } from './figures.js';
+import { isNa, trainFigure, type ModelFigures, type TrainFigure, type Workload } from './figures.js';
 import { computeRatios, markdownTable, naNotes, type RunnerResult } from './report.js';
 import { parseOptions, runConvscope, workloads } from './run.js';
 
@@ -64,9 +64,26 @@ describe('convscope part of the benchmark, 2 batches', async () => {
   });
 });
 
+describe('trainFigure', () => {
+  it('10 batches of 64 → 5 windows of 2; the median window is the figure, the overall rate is kept', () => {
+    // batch ends every 10 ms, except one slow 110 ms batch (someone else took the core)
+    const stamps = [0, 10, 20, 30, 40, 150, 160, 170, 180, 190, 200];
+    const f = trainFigure(stamps, 64, 3, [2.3, 2.0, 1.5]);
+    expect(f.windows.map(Math.round)).toEqual([6400, 6400, 1067, 6400, 6400]);
+    expect(f.imagesPerSecond).toBeCloseTo(6400);
+    expect(f.overallImagesPerSecond).toBeCloseTo(3200);
+    expect(f).toMatchObject({ batches: 10, warmup: 3, batchSize: 64, seconds: 0.2, firstLoss: 2.3, lastLoss: 1.5 });
+  });
+
+  it('fewer batches than windows: one window per batch; no timed batch is an error', () => {
+    expect(trainFigure([0, 1000, 3000], 8, 1, [1, 1]).windows).toEqual([8, 4]);
+    expect(() => trainFigure([5], 64, 1, [])).toThrow('trainFigure: needs at least one timed batch, got 0');
+  });
+});
+
 describe('report', () => {
   const fig = (train: number, infer: number, ms: number): ModelFigures => ({
-    train: { batches: 1, warmup: 0, batchSize: 64, seconds: 64 / train, imagesPerSecond: train, firstLoss: 2.3, lastLoss: 2.2 },
+    train: { batches: 1, warmup: 0, batchSize: 64, seconds: 64 / train, imagesPerSecond: train, overallImagesPerSecond: train, windows: [train], firstLoss: 2.3, lastLoss: 2.2 },
     infer: { batch: 1000, reps: 1, medianSeconds: 1000 / infer, imagesPerSecond: infer },
     latency: { runs: 1, medianMs: ms, minMs: ms },
   });

@@ -20,6 +20,7 @@ import {
   type LatencyFigure,
   type ModelFigures,
   type TrainFigure,
+  trainFigure,
   type Workload,
   warmupOf,
 } from './figures.js';
@@ -66,17 +67,8 @@ export async function trainThroughput(name: BenchModel, data: BenchData, w: Work
       },
     },
   );
-  const t0 = warmup === 0 ? started : stamps[warmup - 1];
-  const seconds = (stamps[total - 1] - t0) / 1000;
-  return {
-    batches,
-    warmup,
-    batchSize: w.batchSize,
-    seconds,
-    imagesPerSecond: (batches * w.batchSize) / seconds,
-    firstLoss: losses[0],
-    lastLoss: losses[total - 1],
-  };
+  const timed = [warmup === 0 ? started : stamps[warmup - 1], ...stamps.slice(warmup)];
+  return trainFigure(timed, w.batchSize, warmup, losses);
 }
 
 /** Eval-mode forward passes over the first `w.inferBatch` test images, batch filling included. */

@@ -7,13 +7,22 @@
 export const BENCH_MODELS = ['mlp', 'tiny', 'lenet'] as const;
 export type BenchModel = (typeof BENCH_MODELS)[number];
 
-/** Training throughput over `batches` timed batches after `warmup` untimed ones. */
+/**
+ * Training throughput over `batches` timed batches after `warmup` untimed ones. The timed batches
+ * are cut into up to TRAIN_WINDOWS consecutive windows; `imagesPerSecond` is the median window's
+ * rate, so a burst of other work on a shared machine moves it less than the overall rate.
+ */
 export interface TrainFigure {
   batches: number;
   warmup: number;
   batchSize: number;
   seconds: number;
+  /** the median window's images per second: the figure reported */
   imagesPerSecond: number;
+  /** all timed batches' images over all their seconds */
+  overallImagesPerSecond: number;
+  /** images per second of each window, in order */
+  windows: number[];
   /** loss of the first and last batch: shows the step really trains */
   firstLoss: number;
   lastLoss: number;
@@ -93,6 +102,36 @@ export function repeatTimed(fn: (rep: number) => void, opts: { warm: number; min
     times.push(performance.now() - t0);
   }
   return times;
+}
+
+export const TRAIN_WINDOWS = 5;
+
+/**
+ * The training figure from the times (ms) at which the warm-up ended and each timed batch ended.
+ * stamps[0] is the end of the warm-up; stamps[i] the end of timed batch i.
+ */
+export function trainFigure(stamps: readonly number[], batchSize: number, warmup: number, losses: readonly number[]): TrainFigure {
+  const batches = stamps.length - 1;
+  if (batches < 1) throw new RangeError(`trainFigure: needs at least one timed batch, got ${batches}`);
+  const k = Math.min(TRAIN_WINDOWS, batches);
+  const windows: number[] = [];
+  for (let i = 0; i < k; i++) {
+    const a = Math.round((i * batches) / k);
+    const b = Math.round(((i + 1) * batches) / k);
+    windows.push(((b - a) * batchSize) / ((stamps[b] - stamps[a]) / 1000));
+  }
+  const seconds = (stamps[batches] - stamps[0]) / 1000;
+  return {
+    batches,
+    warmup,
+    batchSize,
+    seconds,
+    imagesPerSecond: median(windows),
+    overallImagesPerSecond: (batches * batchSize) / seconds,
+    windows,
+    firstLoss: losses[0],
+    lastLoss: losses[losses.length - 1],
+  };
 }
 
 /** The figure of an inference run from per-pass times in ms. */

@@ -21,8 +21,15 @@ export interface MachineInfo {
   tfjs: string | null;
   /** filled in from the PyTorch child's report */
   torch?: string | null;
-  /** 1-minute load average when the run started and ended: other work on the machine skews figures */
-  loadAverage: { start: number; end?: number };
+}
+
+/** When and how a section ran; the load average says how much else the machine was doing. */
+export interface RunInfo {
+  date: string;
+  command: string;
+  /** 1-minute load average at the start and end: above the core count, other work skewed the figures */
+  loadAverage: { start: number; end: number | null };
+  seconds: number | null;
 }
 
 function cpuinfo(): Record<string, string> {
@@ -63,10 +70,15 @@ export function machineInfo(): MachineInfo {
     node: process.version,
     v8: process.versions.v8,
     tfjs: packageVersion('@tensorflow/tfjs'),
-    loadAverage: { start: loadavg()[0] },
   };
 }
 
-export function finishMachineInfo(m: MachineInfo): void {
-  m.loadAverage.end = loadavg()[0];
+export function startRun(command: string): RunInfo {
+  return { date: new Date().toISOString(), command, loadAverage: { start: loadavg()[0], end: null }, seconds: null };
+}
+
+export function finishRun(r: RunInfo): RunInfo {
+  r.loadAverage.end = loadavg()[0];
+  r.seconds = Math.round((Date.now() - Date.parse(r.date)) / 100) / 10;
+  return r;
 }

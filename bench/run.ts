@@ -7,19 +7,23 @@
  * sections run separately end up together).
  *
  *   npm run bench [-- --quick] [--time-to-99] [--only convscope,torch,tfjs] [--models mlp,tiny]
- *                 [--data DIR] [--fma] [--no-save]
+ *                 [--data DIR] [--fma] [--no-save] [--no-throughput] [--out FILE]
+ *
+ * --fma uses the kernels' relaxed-SIMD fused multiply-add (bytes then depend on the CPU).
+ * bench/README.md says what each figure means and how the peers are set up.
  *
  * It orchestrates and records; the measuring is in convscope.ts, peers/ and time-to-99.ts.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { setFlagsFromString } from 'node:v8';
 import { loadDataset } from '../src/data/node-source.js';
 import { splitSource } from '../src/data/split-source.js';
 import { benchConvscopeModel, type BenchData } from './convscope.js';
 import { BENCH_MODELS, errorText, type BenchModel, type Workload } from './figures.js';
-import { finishMachineInfo, machineInfo } from './machine.js';
+import { finishRun, machineInfo, startRun } from './machine.js';
 import { runTfjsBackend, runTorch, TORCH_ENVS } from './peers/run-peers.js';
 import { computeRatios, markdownTable, naNotes, type RunnerResult } from './report.js';
 import { runTimeTo99, TIME_TO_99_RECIPE } from './time-to-99.js';
@@ -202,45 +206,51 @@ export async function throughputSection(o: Options): Promise<RunnerResult[]> {
 
 async function main(): Promise<void> {
   const o = parseOptions(process.argv.slice(2));
-  const started = Date.now();
+  // Relaxed SIMD (for --fma) is behind a flag in Node 20; V8 reads it when a module is compiled, so setting it here suffices.
+  if (o.fma) setFlagsFromString('--experimental-wasm-relaxed-simd');
   const machine = machineInfo();
   const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
-  process.stderr.write(`${command}\non ${machine.cpu} (${machine.cpuId ?? '?'}), ${machine.cores} cores, Node ${machine.node}, load ${machine.loadAverage.start.toFixed(2)}\n`);
-  const report: Record<string, unknown> = { date: new Date().toISOString(), command, quick: o.quick, machine };
+  process.stderr.write(`${command}\non ${machine.cpu} (${machine.cpuId ?? '?'}), ${machine.cores} cores, Node ${machine.node}\n`);
+  const report: Record<string, unknown> = { machine };
 
   if (o.throughput) {
+    const run = startRun(command);
+    process.stderr.write(`throughput: load average ${run.loadAverage.start.toFixed(2)} on ${machine.cores} cores\n`);
     const runners = await throughputSection(o);
     const table = markdownTable(runners, o.models);
     const notes = naNotes(runners, o.models);
-    const wl = workloads(o.quick);
     const torch = runners.find((r) => r.group === 'torch' && r.na === undefined);
-    machine.torch = torch ? String(torch.detail['version']) : null;
-    report['throughput'] = { date: new Date().toISOString(), workloads: wl, runners, ratios: computeRatios(runners, o.models), table, notes };
+    if (torch) machine.torch = String(torch.detail['version']);
+    report['throughput'] = { run: finishRun(run), quick: o.quick, workloads: workloads(o.quick), runners, ratios: computeRatios(runners, o.models), table, notes };
     console.log(`\n${table}\n`);
     for (const n of notes) console.log(`- ${n}`);
     for (const r of runners) {
       const fallback = (r.detail['kernels'] as { fallback?: string | null } | undefined)?.fallback;
       if (fallback) console.log(`- ${r.label}: ${fallback}`);
     }
+    console.log(`- load average ${run.loadAverage.start.toFixed(2)} → ${run.loadAverage.end?.toFixed(2)} on ${machine.cores} cores`);
   }
   if (o.timeTo99) {
+    const run = startRun(command);
+    process.stderr.write(`time to 99%: load average ${run.loadAverage.start.toFixed(2)} on ${machine.cores} cores\n`);
     const data = await loadDataset({ dataset: 'mnist', dataDir: o.dataDir, download: false });
     const t = await runTimeTo99(TIME_TO_99_RECIPE, { train: splitSource(data.train), test: splitSource(data.test) }, o.fma);
-    report['timeTo99'] = t;
+    report['timeTo99'] = { run: finishRun(run), ...t };
     console.log(
       `\ntime to ${(t.target * 100).toFixed(1)}% test accuracy: ${t.reached ? `${t.seconds?.toFixed(1)} s` : `not reached (best ${(t.bestAccuracy * 100).toFixed(2)}%)`}` +
-        ` — ${t.model}, ${t.description}, kernels ${t.kernels.name} ${t.kernels.threads}T`,
+        ` — ${t.model}, ${t.description}, kernels ${t.kernels.name} ${t.kernels.threads}T` +
+        ` (load average ${run.loadAverage.start.toFixed(2)} → ${run.loadAverage.end?.toFixed(2)} on ${machine.cores} cores)`,
     );
     for (const e of t.evaluations) console.log(`  epoch ${e.epoch.toFixed(2)}  ${e.seconds.toFixed(1)} s  ${(e.accuracy * 100).toFixed(2)}%`);
   }
-  finishMachineInfo(machine);
-  report['seconds'] = (Date.now() - started) / 1000;
   if (o.save) {
     const file = o.out ?? join(BENCH_DIR, 'results', `${today()}${o.quick ? '.quick' : ''}.json`);
     mkdirSync(dirname(file), { recursive: true });
+    // Sections run separately end up in one file; each keeps its own run info.
     const previous = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
-    writeFileSync(file, JSON.stringify({ ...previous, ...report }, null, 2) + '\n');
-    console.log(`\nwrote ${file} (${report['seconds']} s)`);
+    const merged = { ...previous, ...report, machine: { ...(previous['machine'] as object | undefined), ...machine } };
+    writeFileSync(file, JSON.stringify(merged, null, 2) + '\n');
+    console.log(`\nwrote ${relative(process.cwd(), file)}`);
   }
 }
 

@@ -26,6 +26,7 @@ import {
   type LatencyFigure,
   type ModelFigures,
   type TrainFigure,
+  trainFigure,
   type Workload,
   warmupOf,
 } from '../figures.js';
@@ -88,9 +89,9 @@ function trainThroughput(name: BenchModel, split: Split, w: Workload, batches: n
   const x = new Float32Array(B * IMAGE);
   const y = new Int32Array(B);
   const losses: number[] = [];
-  let t0 = performance.now();
+  const stamps: number[] = [];
   for (let b = 0; b < total; b++) {
-    if (b === warmup) t0 = performance.now();
+    if (b === warmup) stamps.push(performance.now());
     fillBatch(x, y, split, order, b * B, B, MNIST_NORMALIZE);
     const loss = tf.tidy(() => {
       const xs = tf.tensor4d(x, [B, 28, 28, 1]);
@@ -101,11 +102,11 @@ function trainThroughput(name: BenchModel, split: Split, w: Workload, batches: n
     });
     losses.push(loss.dataSync()[0]);
     loss.dispose();
+    if (b >= warmup) stamps.push(performance.now());
   }
-  const seconds = (performance.now() - t0) / 1000;
   opt.dispose();
   model.dispose();
-  return { batches, warmup, batchSize: B, seconds, imagesPerSecond: (batches * B) / seconds, firstLoss: losses[0], lastLoss: losses[total - 1] };
+  return trainFigure(stamps, B, warmup, losses);
 }
 
 function inferThroughput(name: BenchModel, split: Split, w: Workload): InferFigure {

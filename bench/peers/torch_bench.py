@@ -19,6 +19,7 @@ import sys
 import time
 
 MEAN, STD = 0.1307, 0.3081
+TRAIN_WINDOWS = 5
 
 
 def read_idx(path):
@@ -90,10 +91,10 @@ def bench_train(name, train_x, train_y, w, batches):
     B, warmup = w['batchSize'], w.get('warmupFor', {}).get(name, w['warmup'])
     perm = torch.randperm(train_x.shape[0])
     losses = []
-    t0 = time.perf_counter()
+    stamps = []
     for b in range(warmup + batches):
         if b == warmup:
-            t0 = time.perf_counter()
+            stamps.append(time.perf_counter())
         idx = perm[b * B:(b + 1) * B]
         x = normalized(train_x[idx])
         y = train_y[idx].long()
@@ -102,9 +103,28 @@ def bench_train(name, train_x, train_y, w, batches):
         loss.backward()
         opt.step()
         losses.append(loss.item())
-    seconds = time.perf_counter() - t0
-    return {'batches': batches, 'warmup': warmup, 'batchSize': B, 'seconds': seconds,
-            'imagesPerSecond': batches * B / seconds, 'firstLoss': losses[0], 'lastLoss': losses[-1]}
+        if b >= warmup:
+            stamps.append(time.perf_counter())
+    return train_figure(stamps, B, warmup, losses)
+
+
+def train_figure(stamps, batch_size, warmup, losses):
+    """As trainFigure in bench/figures.ts: the median of up to 5 windows' rates, and the overall rate."""
+    batches = len(stamps) - 1
+    k = min(TRAIN_WINDOWS, batches)
+    windows = []
+    for i in range(k):
+        a, b = js_round(i * batches / k), js_round((i + 1) * batches / k)
+        windows.append((b - a) * batch_size / (stamps[b] - stamps[a]))
+    seconds = stamps[-1] - stamps[0]
+    return {'batches': batches, 'warmup': warmup, 'batchSize': batch_size, 'seconds': seconds,
+            'imagesPerSecond': statistics.median(windows), 'overallImagesPerSecond': batches * batch_size / seconds,
+            'windows': windows, 'firstLoss': losses[0], 'lastLoss': losses[-1]}
+
+
+def js_round(x):
+    """Math.round: halves go up (Python's round() goes to even)."""
+    return int(x + 0.5)
 
 
 def bench_infer(name, test_x, w):
