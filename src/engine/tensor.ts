@@ -16,6 +16,39 @@ export function sameShape(a: Shape, b: Shape): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
+/** Where new tensors' storage comes from; null means ordinary garbage-collected arrays. */
+export interface TensorAllocator {
+  f32(n: number): Float32Array;
+  i32(n: number): Int32Array;
+}
+
+let allocator: TensorAllocator | null = null;
+
+/**
+ * Runs `fn` with new tensors (and Int32 internals) taken from `a`, e.g. the fast kernels' own
+ * memory, so a training step neither copies into the kernels nor leaves garbage behind. Only for
+ * code whose tensors do not outlive the scope: the caller frees the storage afterwards.
+ */
+export function withAllocator<T>(a: TensorAllocator | null, fn: () => T): T {
+  const previous = allocator;
+  allocator = a;
+  try {
+    return fn();
+  } finally {
+    allocator = previous;
+  }
+}
+
+/** A zeroed Float32Array from the current allocator. */
+export function allocF32(n: number): Float32Array {
+  return allocator ? allocator.f32(n) : new Float32Array(n);
+}
+
+/** A zeroed Int32Array from the current allocator. */
+export function allocI32(n: number): Int32Array {
+  return allocator ? allocator.i32(n) : new Int32Array(n);
+}
+
 export class Tensor {
   readonly shape: Shape;
   readonly data: Float32Array;
@@ -29,7 +62,7 @@ export class Tensor {
       throw new ShapeError(`Tensor: shape ${formatShape(shape)} needs ${n} values, got ${data.length}`);
     }
     this.shape = Object.freeze([...shape]);
-    this.data = data ?? new Float32Array(n);
+    this.data = data ?? allocF32(n);
   }
 
   static zeros(shape: Shape): Tensor {

@@ -23,9 +23,11 @@ export const ZOO: Readonly<Record<string, ZooEntry>> = {
     title: '784-16-16-10 sigmoid MLP',
     source:
       'The network of the classic "what is a neural network" lesson: two hidden layers of 16 sigmoid neurons, 13,002 parameters. ' +
-      'The 10 outputs are logits trained with softmax cross-entropy (the lesson uses sigmoid outputs and squared error; both train here, cross-entropy trains better).',
+      'The 10 outputs are logits trained with softmax cross-entropy (the lesson uses sigmoid outputs and squared error; both train here, cross-entropy trains better). ' +
+      'Images are deskewed first (sheared upright by their moments, a classic MNIST preprocessing step with no parameters): sixteen hidden units cannot learn slant invariance themselves.',
     spec: {
       input: [1, 28, 28],
+      deskew: true,
       normalize: MNIST_NORMALIZE,
       labels: DIGITS,
       layers: [

@@ -42,7 +42,7 @@ export function checkLayerGradients(layer: Layer, x: Tensor, opts: GradientCheck
     return s;
   };
   for (const p of layer.params) p.grad.data.fill(0);
-  const dx = layer.backward(r, first, { paramGrads: true });
+  const dx = layer.backward(r, first, { paramGrads: true }) as Tensor;
 
   let worst = 0;
   let where = '';

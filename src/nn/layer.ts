@@ -42,6 +42,8 @@ export interface LayerCache {
 export interface BackwardOptions {
   /** false when only input gradients are wanted (explanations): parameter grads stay untouched */
   paramGrads: boolean;
+  /** false for the first layer of a training step: nobody needs dx, so layers may skip it */
+  inputGrad?: boolean;
 }
 
 export interface Layer {
@@ -55,8 +57,11 @@ export interface Layer {
   readonly params: readonly Param[];
   readonly buffers: readonly StateBuffer[];
   forward(x: Tensor, ctx: ForwardContext): LayerCache;
-  /** returns dx, the gradient with respect to the layer's input; adds into each param's grad */
-  backward(dy: Tensor, cache: LayerCache, opts: BackwardOptions): Tensor;
+  /**
+   * Returns dx, the gradient with respect to the layer's input, and adds into each param's grad.
+   * May return null only when `opts.inputGrad` is false.
+   */
+  backward(dy: Tensor, cache: LayerCache, opts: BackwardOptions): Tensor | null;
   /** floating-point multiply-adds per sample in the forward pass (for summaries and benchmarks) */
   readonly macsPerSample: number;
 }

@@ -172,7 +172,7 @@ export class Sequential {
     let g = seed;
     for (let i = from; i >= 0; i--) {
       gradients[i] = g;
-      g = this.layers[i].backward(g, trace.steps[i].cache, { paramGrads });
+      g = this.layers[i].backward(g, trace.steps[i].cache, { paramGrads }) as Tensor;
     }
     let input = new Tensor(g.shape, g.data.slice());
     const std = this.spec.normalize?.std;
@@ -184,6 +184,17 @@ export class Sequential {
       input = dRaw;
     }
     return { input, gradients };
+  }
+
+  /**
+   * The backward pass of a training step: dLoss/dOutput down to every parameter's grad. Unlike
+   * backward() it keeps no gradients and skips the first layer's input gradient, which nothing needs.
+   */
+  backwardForTraining(trace: ForwardResult, dOutput: Tensor): void {
+    let g: Tensor | null = dOutput;
+    for (let i = this.layers.length - 1; i >= 0 && g; i--) {
+      g = this.layers[i].backward(g, trace.steps[i].cache, { paramGrads: true, inputGrad: i > 0 });
+    }
   }
 
   /** Class probabilities [N,classes] for raw input x (eval mode). */

@@ -7,7 +7,8 @@
  * draw from one training Rng whose state is part of the checkpoint.
  */
 import { Rng, type RngState } from '../engine/rng.js';
-import { Tensor } from '../engine/tensor.js';
+import { Tensor, withAllocator } from '../engine/tensor.js';
+import { kernels } from '../engine/kernels/index.js';
 import { SpecError } from '../engine/errors.js';
 import type { Sequential } from '../nn/model.js';
 import { computeLoss, distillationLoss, type LossName } from '../nn/losses.js';
@@ -124,7 +125,10 @@ export async function train(model: Sequential, data: BatchSource, recipe: Recipe
   optimizer.loadState(s.optimizer);
 
   const per = data.shape.reduce((a, b) => a * b, 1);
-  const x = new Float32Array(B * per);
+  // With fast kernels that own memory, each step's tensors live there (used in place, no garbage)
+  // and are freed when the step ends; the batch buffer stays for the whole run.
+  const buffers = kernels().buffers ?? null;
+  const x = buffers ? buffers.f32(B * per) : new Float32Array(B * per);
   const y = new Int32Array(B);
   const params = model.params;
   const K = model.outputShape.reduce((a, b) => a * b, 1);
@@ -148,24 +152,33 @@ export async function train(model: Sequential, data: BatchSource, recipe: Recipe
       data.fill(x, y, order, start, count, recipe.augment ? rng : null);
       const input = new Tensor([count, ...data.shape], x.subarray(0, count * per));
       const labels = y.subarray(0, count);
-      model.zeroGrads();
-      const trace = model.forward(input, { mode: 'train', rng });
-      const { loss, dy } =
-        recipe.distill && opts.teacher
-          ? distillationLoss(trace.output, opts.teacher.forward(input).output, labels, recipe.distill.temperature, recipe.distill.alpha)
-          : computeLoss(recipe.loss, trace.output, labels);
-      model.backward(trace, dy);
+      const mark = buffers?.mark();
+      let loss: number;
+      try {
+        loss = withAllocator(buffers, () => {
+          model.zeroGrads();
+          const trace = model.forward(input, { mode: 'train', rng });
+          const result =
+            recipe.distill && opts.teacher
+              ? distillationLoss(trace.output, opts.teacher.forward(input).output, labels, recipe.distill.temperature, recipe.distill.alpha)
+              : computeLoss(recipe.loss, trace.output, labels);
+          model.backwardForTraining(trace, result.dy);
+          const out = trace.output.data;
+          for (let i = 0; i < count; i++) {
+            let best = 0;
+            for (let k = 1; k < K; k++) if (out[i * K + k] > out[i * K + best]) best = k;
+            if (best === labels[i]) s.epochCorrect++;
+          }
+          return result.loss;
+        });
+      } finally {
+        if (buffers && mark !== undefined) buffers.release(mark);
+      }
       const lr = learningRateAt(recipe.schedule, recipe.lr, s.step, stepsPerEpoch, totalSteps);
       optimizer.step(params, lr);
       s.step++;
       s.epochLoss += loss * count;
       s.epochSeen += count;
-      const out = trace.output.data;
-      for (let i = 0; i < count; i++) {
-        let best = 0;
-        for (let k = 1; k < K; k++) if (out[i * K + k] > out[i * K + best]) best = k;
-        if (best === labels[i]) s.epochCorrect++;
-      }
       await emit({ type: 'batch', epoch: s.epoch, batch: s.batch, batches: stepsPerEpoch, step: s.step, loss, lr, images: s.epochSeen, elapsedMs: s.epochSeconds * 1000 + now() - t0 });
     }
     const seconds = s.epochSeconds + (now() - t0) / 1000;

@@ -15,8 +15,21 @@ import {
 
 export type { GemmDims, Conv2dDims, Pool2dDims };
 
+/** Arrays inside a fast implementation's own memory, which its ops use in place (no copies). */
+export interface KernelBuffers {
+  /** A zeroed Float32Array of n values. */
+  f32(n: number): Float32Array;
+  /** A zeroed Int32Array of n values (e.g. pooling argmax). */
+  i32(n: number): Int32Array;
+  mark(): number;
+  /** Frees everything allocated since `mark`; arrays from then must not be used again. */
+  release(mark: number): void;
+}
+
 export interface Kernels {
   readonly name: string;
+  /** where tensors should live for these kernels to use them in place; absent for the reference */
+  readonly buffers?: KernelBuffers | null;
   gemm(c: Float32Array, a: Float32Array, b: Float32Array, dims: GemmDims): void;
   conv2dForward(y: Float32Array, x: Float32Array, w: Float32Array, b: Float32Array, d: Conv2dDims): void;
   conv2dBackward(

@@ -79,10 +79,10 @@ export class Conv2d implements Layer {
   }
 
   /** dx = conv-transpose(dy, W);  dW += Σ dy ⋆ x;  db += Σ dy */
-  backward(dy: Tensor, cache: LayerCache, opts: BackwardOptions): Tensor {
-    const dx = new Tensor(cache.x.shape);
+  backward(dy: Tensor, cache: LayerCache, opts: BackwardOptions): Tensor | null {
+    const dx = opts.inputGrad === false ? null : new Tensor(cache.x.shape);
     kernels().conv2dBackward(
-      dx.data,
+      dx?.data ?? null,
       opts.paramGrads ? this.weight.grad.data : null,
       opts.paramGrads ? this.bias.grad.data : null,
       dy.data,

@@ -52,7 +52,7 @@ export class Dense implements Layer {
   }
 
   /** dx = dy · W;  dW += dyᵀ · x;  db += Σ_n dy */
-  backward(dy: Tensor, cache: LayerCache, opts: BackwardOptions): Tensor {
+  backward(dy: Tensor, cache: LayerCache, opts: BackwardOptions): Tensor | null {
     const N = dy.n;
     const out = this.outShape[0];
     const inF = this.inShape[0];
@@ -64,6 +64,7 @@ export class Dense implements Layer {
         for (let n = 0; n < N; n++) for (let o = 0; o < out; o++) db[o] += dy.data[n * out + o];
       }
     }
+    if (opts.inputGrad === false) return null;
     const dx = new Tensor([N, inF]);
     k.gemm(dx.data, dy.data, this.weight.value.data, { M: N, N: inF, K: out });
     return dx;

@@ -3,7 +3,7 @@
  * cache: backward needs it, and the explorer shows which value of each window won.
  */
 import { kernels, type Pool2dDims } from '../../engine/kernels/index.js';
-import { Tensor, expectShape, type Shape } from '../../engine/tensor.js';
+import { Tensor, allocI32, expectShape, type Shape } from '../../engine/tensor.js';
 import { ShapeError, formatShape } from '../../engine/errors.js';
 import type { Layer, LayerCache } from '../layer.js';
 import type { LayerSpec } from '../spec.js';
@@ -48,7 +48,7 @@ export class MaxPool2d extends Pool2d {
   forward(x: Tensor): LayerCache {
     this.check(x);
     const y = new Tensor([x.n, ...this.outShape]);
-    const argmax = new Int32Array(y.size);
+    const argmax = allocI32(y.size);
     kernels().maxPoolForward(y.data, argmax, x.data, { N: x.n, ...this.dims });
     return { x, y, internals: { argmax } };
   }

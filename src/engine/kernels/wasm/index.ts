@@ -11,7 +11,9 @@
  * SharedArrayBuffer, it runs on one thread, and without WebAssembly SIMD it hands back the
  * reference kernels, saying why in `fallback`.
  */
-import { referenceKernels, type Kernels } from '../index.js';
+import { referenceKernels, type KernelBuffers, type Kernels } from '../index.js';
+
+export type { KernelBuffers };
 import { Arena } from './arena.js';
 import { wasmBinaries } from './kernels.wasm.generated.js';
 import { CTRL } from './layout.js';
@@ -50,15 +52,6 @@ export interface WasmKernelOptions {
  * allocated since mark() at once, and a released buffer's contents are overwritten by later
  * buffers, so a step's tensors can live here only if nothing keeps them past the release.
  */
-export interface KernelBuffers {
-  /** A zeroed Float32Array of n values. */
-  f32(n: number): Float32Array;
-  /** A zeroed Int32Array of n values (e.g. pooling argmax). */
-  i32(n: number): Int32Array;
-  mark(): number;
-  release(mark: number): void;
-}
-
 /** Kernels plus what they turned out to be. */
 export interface FastKernels extends Kernels {
   readonly threads: number;
