@@ -239,7 +239,7 @@ async function main(): Promise<void> {
     console.log(
       `\ntime to ${(t.target * 100).toFixed(1)}% test accuracy: ${t.reached ? `${t.seconds?.toFixed(1)} s` : `not reached (best ${(t.bestAccuracy * 100).toFixed(2)}%)`}` +
         ` — ${t.model}, ${t.description}, kernels ${t.kernels.name} ${t.kernels.threads}T` +
-        ` (load average ${run.loadAverage.start.toFixed(2)} → ${run.loadAverage.end?.toFixed(2)} on ${machine.cores} cores)`,
+        ` (${t.cpuSeconds.toFixed(1)} CPU s in ${t.totalSeconds.toFixed(1)} s; load average ${run.loadAverage.start.toFixed(2)} → ${run.loadAverage.end?.toFixed(2)} on ${machine.cores} cores)`,
     );
     for (const e of t.evaluations) console.log(`  epoch ${e.epoch.toFixed(2)}  ${e.seconds.toFixed(1)} s  ${(e.accuracy * 100).toFixed(2)}%`);
   }
