@@ -65,10 +65,14 @@ class Sgd extends BaseOptimizer {
         continue;
       }
       const v = this.buffer(`${p.name}.momentum`, w.length);
-      for (let i = 0; i < w.length; i++) {
-        const gi = g[i] + lambda * w[i];
-        v[i] = first ? gi : mu * v[i] + gi;
-        w[i] -= lr * (spec.nesterov ? gi + mu * v[i] : v[i]);
+      // Branches hoisted out of the loops: this runs once per parameter per step.
+      if (first) for (let i = 0; i < w.length; i++) v[i] = g[i] + lambda * w[i];
+      else for (let i = 0; i < w.length; i++) v[i] = mu * v[i] + (g[i] + lambda * w[i]);
+      if (spec.nesterov) {
+        // w has not moved since v's update, so g + λw is the same value v was built from
+        for (let i = 0; i < w.length; i++) w[i] -= lr * (g[i] + lambda * w[i] + mu * v[i]);
+      } else {
+        for (let i = 0; i < w.length; i++) w[i] -= lr * v[i];
       }
     }
     this.steps++;
