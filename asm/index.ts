@@ -7,9 +7,12 @@ import { CTRL_BYTES, OP, barrier, ctrl, nextJob, publish, quit, quitting, setCtr
 import { gemmOp, gemmScratch } from './gemm';
 import { convBackwardOp, convBackwardScratch, convForwardOp, convForwardScratch } from './conv';
 import { avgPoolBackwardOp, avgPoolForwardOp, maxPoolBackwardOp, maxPoolForwardOp } from './pool';
+import { directBackwardOp, directBackwardScratch, directForwardOp, directForwardScratch } from './direct';
+import { reluBackwardOp, reluForwardOp, sigmoidBackwardOp, sigmoidForwardOp } from './elementwise';
 
 // op codes; mirrored in src/engine/kernels/wasm/layout.ts
 const OP_GEMM = 1, OP_CONV_FWD = 2, OP_CONV_BWD = 3, OP_MAX_FWD = 4, OP_MAX_BWD = 5, OP_AVG_FWD = 6, OP_AVG_BWD = 7;
+const OP_DIRECT_FWD = 8, OP_DIRECT_BWD = 9, OP_RELU_FWD = 10, OP_RELU_BWD = 11, OP_SIGMOID_FWD = 12, OP_SIGMOID_BWD = 13;
 
 function runOp(op: i32, tid: i32, nt: i32): void {
   switch (op) {
@@ -20,6 +23,12 @@ function runOp(op: i32, tid: i32, nt: i32): void {
     case OP_MAX_BWD: maxPoolBackwardOp(tid, nt); break;
     case OP_AVG_FWD: avgPoolForwardOp(tid, nt); break;
     case OP_AVG_BWD: avgPoolBackwardOp(tid, nt); break;
+    case OP_DIRECT_FWD: directForwardOp(tid, nt); break;
+    case OP_DIRECT_BWD: directBackwardOp(tid, nt); break;
+    case OP_RELU_FWD: reluForwardOp(tid, nt); break;
+    case OP_RELU_BWD: reluBackwardOp(tid, nt); break;
+    case OP_SIGMOID_FWD: sigmoidForwardOp(tid, nt); break;
+    case OP_SIGMOID_BWD: sigmoidBackwardOp(tid, nt); break;
     default: unreachable();
   }
 }
@@ -44,6 +53,8 @@ export function scratchBytes(op: i32, nt: i32): usize {
     case OP_GEMM: return gemmScratch(nt);
     case OP_CONV_FWD: return convForwardScratch(nt);
     case OP_CONV_BWD: return convBackwardScratch(nt);
+    case OP_DIRECT_FWD: return directForwardScratch(nt);
+    case OP_DIRECT_BWD: return directBackwardScratch(nt);
     default: return 0;
   }
 }

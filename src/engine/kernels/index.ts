@@ -12,8 +12,10 @@ import {
   maxPoolForwardReference,
   type Pool2dDims,
 } from './pool.js';
+import { reluBackwardReference, reluForwardReference, sigmoidBackwardReference, sigmoidForwardReference } from './elementwise.js';
 
 export type { GemmDims, Conv2dDims, Pool2dDims };
+export { reluBackwardReference, reluForwardReference, sigmoidBackwardReference, sigmoidForwardReference };
 
 /** Arrays inside a fast implementation's own memory, which its ops use in place (no copies). */
 export interface KernelBuffers {
@@ -45,6 +47,17 @@ export interface Kernels {
   maxPoolBackward(dx: Float32Array, dy: Float32Array, argmax: Int32Array, d: Pool2dDims): void;
   avgPoolForward(y: Float32Array, x: Float32Array, d: Pool2dDims): void;
   avgPoolBackward(dx: Float32Array, dy: Float32Array, d: Pool2dDims): void;
+  // Elementwise activations over whole arrays (x.length / y.length elements). Optional so that a
+  // wrapper of the older interface (e.g. a timing proxy) still works: callers fall back to the
+  // reference functions in elementwise.ts.
+  /** y = relu(x) */
+  reluForward?(y: Float32Array, x: Float32Array): void;
+  /** dx = dy · [x > 0] */
+  reluBackward?(dx: Float32Array, dy: Float32Array, x: Float32Array): void;
+  /** y = σ(x) */
+  sigmoidForward?(y: Float32Array, x: Float32Array): void;
+  /** dx = dy · y (1 − y), y = σ(x) */
+  sigmoidBackward?(dx: Float32Array, dy: Float32Array, y: Float32Array): void;
 }
 
 export const referenceKernels: Kernels = {
@@ -56,6 +69,10 @@ export const referenceKernels: Kernels = {
   maxPoolBackward: (dx, dy, argmax) => maxPoolBackwardReference(dx, dy, argmax),
   avgPoolForward: avgPoolForwardReference,
   avgPoolBackward: avgPoolBackwardReference,
+  reluForward: reluForwardReference,
+  reluBackward: reluBackwardReference,
+  sigmoidForward: sigmoidForwardReference,
+  sigmoidBackward: sigmoidBackwardReference,
 };
 
 let active: Kernels = referenceKernels;

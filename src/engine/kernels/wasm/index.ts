@@ -14,10 +14,12 @@
 import { referenceKernels, type KernelBuffers, type Kernels } from '../index.js';
 
 export type { KernelBuffers };
+export type { DirectConvMode };
+export { prefersDirectConv } from './ops.js';
 import { Arena } from './arena.js';
 import { wasmBinaries } from './kernels.wasm.generated.js';
 import { CTRL } from './layout.js';
-import { makeKernelOps, type ModuleExports } from './ops.js';
+import { makeKernelOps, type DirectConvMode, type ModuleExports } from './ops.js';
 import { decodeBase64, wasmApi, type WasmApi, type WasmMemory, type WasmModule } from './wasm-api.js';
 
 /** A worker running the kernel worker script (node-threads.ts, web-threads.ts). */
@@ -44,6 +46,12 @@ export interface WasmKernelOptions {
   sharedMemory?: boolean;
   /** Ops with fewer multiply-adds (pooling counts 8 per input element) than this run on one thread (default 2^20). */
   minParallelWork?: number;
+  /**
+   * Convolution algorithm: 'auto' (default) picks direct convolution for few channels and
+   * im2col + GEMM otherwise (see prefersDirectConv); 'always' and 'never' force one, for tests
+   * and measurements.
+   */
+  directConv?: DirectConvMode;
 }
 
 /**
@@ -213,7 +221,7 @@ export async function createWasmKernels(opts: WasmKernelOptions = {}): Promise<F
     }
   }
 
-  const state = { threads, minParallelWork: opts.minParallelWork ?? DEFAULT_MIN_PARALLEL_WORK };
+  const state = { threads, minParallelWork: opts.minParallelWork ?? DEFAULT_MIN_PARALLEL_WORK, directConv: opts.directConv ?? 'auto' };
   const ops = makeKernelOps(ex, arena, ctrl, state);
   let disposed = false;
   const buffers: KernelBuffers | null = shared

@@ -54,12 +54,13 @@ function expectSame(got: Float32Array | Int32Array, want: Float32Array | Int32Ar
   }
 }
 
-// One thread, and two threads that split every op however small (minParallelWork 0).
+// One thread, and two threads that split every op however small (minParallelWork 0). Convolutions
+// take the im2col + GEMM path here whatever their shape; direct.test.ts covers the direct one.
 let single: FastKernels;
 let dual: FastKernels;
 beforeAll(async () => {
-  single = await createWasmKernels();
-  dual = await createWasmKernels({ threads: 2, spawnWorker: spawnNodeWorker, minParallelWork: 0 });
+  single = await createWasmKernels({ directConv: 'never' });
+  dual = await createWasmKernels({ threads: 2, spawnWorker: spawnNodeWorker, minParallelWork: 0, directConv: 'never' });
 });
 afterAll(async () => {
   await single.dispose();

@@ -13,6 +13,12 @@ export const OP = {
   maxPoolBackward: 5,
   avgPoolForward: 6,
   avgPoolBackward: 7,
+  directConvForward: 8,
+  directConvBackward: 9,
+  reluForward: 10,
+  reluBackward: 11,
+  sigmoidForward: 12,
+  sigmoidBackward: 13,
 } as const;
 
 /** Byte offsets inside the control block. */
@@ -36,4 +42,6 @@ export const ARG = {
   convBackward: { x: 15, w: 16, dy: 17, dx: 18, dw: 19, db: 20 },
   // pool dims take slots 0..7: N, C, H, W, size, stride, oH, oW
   pool: { x: 8, y: 9, argmax: 10 },
+  // the direct conv ops take the conv slots of convForward and convBackward
+  elementwise: { n: 0, out: 1, a: 2, b: 3 },
 } as const;

@@ -23,11 +23,31 @@ export type KernelOps = Omit<Kernels, 'name'>;
 /** Work of one pooled input element in multiply-adds, for the parallel threshold. */
 const POOL_COST = 8;
 
-/** Thread settings the ops read on every call; dispose() drops threads to 1. */
+/** Settings the ops read on every call; dispose() drops threads to 1. */
 export interface ThreadState {
   threads: number;
   minParallelWork: number;
+  /** which convolution algorithm: by shape ('auto'), always direct, or always im2col + GEMM */
+  directConv?: DirectConvMode;
 }
+
+export type DirectConvMode = 'auto' | 'always' | 'never';
+
+/**
+ * Whether the direct convolution beats im2col + GEMM for these dims (timed on the zoo's
+ * few-channel layers at batch 64, forward and backward): it wins while the reduction C·kH·kW is
+ * short, where GEMM's packing and 4x8 tiles have too little depth to amortise, and the output
+ * channels few.
+ */
+export function prefersDirectConv(d: Conv2dDims): boolean {
+  const K = d.C * d.kH * d.kW;
+  return K <= DIRECT_MAX_K && d.outC <= DIRECT_MAX_OUTC;
+}
+const DIRECT_MAX_K = 64;
+const DIRECT_MAX_OUTC = 32;
+
+/** Work of one sigmoid element in multiply-adds (exp polynomial and a division), for the threshold. */
+const SIGMOID_COST = 16;
 
 /** Refuses an array shorter than the dims need; the dims are only described on failure. */
 function need<D>(op: string, name: string, a: { length: number } | null, n: number, describe: (d: D) => string, d: D): void {
@@ -48,6 +68,28 @@ export function makeKernelOps(
   const argBase = (ctrl + CTRL.args) >> 2;
   const setArg = (slot: number, v: number): void => {
     arena.i32[argBase + slot] = v;
+  };
+  const direct = (d: Conv2dDims): boolean => {
+    const mode = state.directConv ?? 'auto';
+    return mode === 'always' || (mode === 'auto' && prefersDirectConv(d));
+  };
+  /** out = op(a[, b]) elementwise over n values; a pure function of its inputs, so a copy-in suffices. */
+  const elementwise = (op: number, name: string, out: Float32Array, a: Float32Array, b: Float32Array | null, cost: number): void => {
+    const n = a.length;
+    if (out.length < n || (b !== null && b.length < n)) {
+      const short = out.length < n ? `out has ${out.length}` : `second input has ${b!.length}`;
+      throw new ShapeError(`wasm ${name}: ${short} values, the input has ${n}`);
+    }
+    if (n === 0) return;
+    arena.reset();
+    const e = ARG.elementwise;
+    setArg(e.n, n);
+    setArg(e.a, arena.input(a, n));
+    setArg(e.b, b !== null ? arena.input(b, n) : 0);
+    const po = arena.output(out, n);
+    setArg(e.out, po);
+    run(op, n * cost);
+    arena.copyOut(out, po, n);
   };
   const run = (op: number, work: number): void => {
     const nt = state.threads > 1 && work >= state.minParallelWork ? state.threads : 1;
@@ -134,7 +176,7 @@ export function makeKernelOps(
       setArg(f.b, arena.input(b, d.outC));
       const py = arena.output(y, ny);
       setArg(f.y, py);
-      run(OP.convForward, ny * K);
+      run(direct(d) ? OP.directConvForward : OP.convForward, ny * K);
       arena.copyOut(y, py, ny);
     },
 
@@ -165,7 +207,7 @@ export function makeKernelOps(
       setArg(g.dx, pdx);
       setArg(g.dw, pdw);
       setArg(g.db, pdb);
-      run(OP.convBackward, ny * K * ((dx !== null ? 1 : 0) + (dw !== null ? 1 : 0)));
+      run(direct(d) ? OP.directConvBackward : OP.convBackward, ny * K * ((dx !== null ? 1 : 0) + (dw !== null ? 1 : 0)));
       if (dx !== null) arena.copyOut(dx, pdx, nx);
       if (dw !== null) arena.copyOut(dw, pdw, d.outC * K);
       if (db !== null) arena.copyOut(db, pdb, d.outC);
@@ -239,6 +281,19 @@ export function makeKernelOps(
       setArg(p.y, arena.input(dy, ny));
       run(OP.avgPoolBackward, nx * POOL_COST);
       arena.copyOut(dx, pdx, nx);
+    },
+
+    reluForward(y: Float32Array, x: Float32Array): void {
+      elementwise(OP.reluForward, 'reluForward', y, x, null, 1);
+    },
+    reluBackward(dx: Float32Array, dy: Float32Array, x: Float32Array): void {
+      elementwise(OP.reluBackward, 'reluBackward', dx, dy, x, 1);
+    },
+    sigmoidForward(y: Float32Array, x: Float32Array): void {
+      elementwise(OP.sigmoidForward, 'sigmoidForward', y, x, null, SIGMOID_COST);
+    },
+    sigmoidBackward(dx: Float32Array, dy: Float32Array, y: Float32Array): void {
+      elementwise(OP.sigmoidBackward, 'sigmoidBackward', dx, dy, y, 1);
     },
   };
 }

@@ -1,0 +1,116 @@
+/**
+ * The direct convolution (asm/direct.ts, forced with directConv: 'always') against the
+ * reference on shapes that exercise its padding and phase-split copies and its channel blocks:
+ * C = 1..4, outC = 1..8 (blocks of 4, 2, and the padded 3 and 1), odd sizes, H ≠ W, stride 1,
+ * 2 and 3, asymmetric padding (including padding wider than the kernel reaches), dilation,
+ * N = 1 and N > 16 (dW groups of several images), output widths with and without 8-column tails.
+ * Also: null gradients, which path 'auto' picks, and that 1, 2 and 3 threads agree bit for bit.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { Rng } from '../../rng.js';
+import { conv2dBackwardReference, conv2dForwardReference } from '../conv.js';
+import { createWasmKernels, prefersDirectConv, type FastKernels } from './index.js';
+import { spawnNodeWorker } from './node-threads.js';
+import { abs, convDims, convName, expectClose, rand, type ConvCase } from './testing.js';
+
+let single: FastKernels;
+let dual: FastKernels;
+let triple: FastKernels;
+beforeAll(async () => {
+  single = await createWasmKernels({ directConv: 'always' });
+  dual = await createWasmKernels({ threads: 2, spawnWorker: spawnNodeWorker, minParallelWork: 0, directConv: 'always' });
+  triple = await createWasmKernels({ threads: 3, spawnWorker: spawnNodeWorker, minParallelWork: 0, directConv: 'always' });
+});
+afterAll(async () => {
+  await single.dispose();
+  await dual.dispose();
+  await triple.dispose();
+});
+
+const cases: ConvCase[] = [
+  { N: 3, C: 1, H: 28, W: 28, outC: 2, kH: 5, kW: 5 }, // tiny conv1
+  { N: 2, C: 2, H: 12, W: 12, outC: 4, kH: 3, kW: 3 }, // tiny conv2
+  { N: 2, C: 1, H: 28, W: 28, outC: 8, kH: 5, kW: 5 }, // cnn conv1
+  { N: 2, C: 1, H: 28, W: 28, outC: 20, kH: 5, kW: 5 }, // LeNet conv1
+  { N: 1, C: 1, H: 5, W: 5, outC: 1, kH: 1, kW: 1 },
+  { N: 1, C: 3, H: 7, W: 9, outC: 3, kH: 3, kW: 3, pad: 'same' },
+  { N: 2, C: 4, H: 9, W: 13, outC: 5, kH: 3, kW: 3, s: [2, 2], pad: 'same' },
+  { N: 1, C: 2, H: 10, W: 7, outC: 7, kH: 3, kW: 3, pad: [2, 1, 0, 3] },
+  { N: 2, C: 2, H: 11, W: 12, outC: 6, kH: 3, kW: 3, d: [2, 2], pad: 'same' },
+  { N: 3, C: 3, H: 13, W: 9, outC: 2, kH: 2, kW: 5, s: [3, 2], d: [2, 1], pad: [1, 0, 2, 2] },
+  { N: 4, C: 1, H: 6, W: 17, outC: 1, kH: 3, kW: 3, s: [1, 2] },
+  { N: 1, C: 1, H: 7, W: 7, outC: 3, kH: 7, kW: 7, pad: [3, 3, 3, 3] },
+  { N: 1, C: 2, H: 4, W: 5, outC: 2, kH: 2, kW: 2, pad: [4, 3, 5, 4] }, // padding past the kernel's reach
+  { N: 1, C: 2, H: 1, W: 9, outC: 3, kH: 1, kW: 3, s: [1, 3] },
+  { N: 19, C: 2, H: 6, W: 5, outC: 3, kH: 3, kW: 2, s: [2, 1], pad: [1, 1, 1, 0] }, // 16 dW groups of 1 or 2 images
+  { N: 2, C: 1, H: 3, W: 33, outC: 2, kH: 3, kW: 2, d: [1, 3] }, // 16-column blocks with an 8+ tail
+  { N: 1, C: 4, H: 8, W: 8, outC: 8, kH: 3, kW: 3, s: [2, 2], pad: [0, 1, 0, 1], d: [1, 2] },
+];
+
+describe('direct conv2d against the reference', () => {
+  for (const c of cases) {
+    const d = convDims(c);
+    const K = d.C * d.kH * d.kW;
+    const nx = d.N * d.C * d.H * d.W;
+    const ny = d.N * d.outC * d.oH * d.oW;
+    test(`${convName(c)}: forward, dx, dw and db on 1, 2 and 3 threads`, () => {
+      const rng = new Rng(nx * 7 + ny);
+      const x = rand(rng, nx), w = rand(rng, d.outC * K), b = rand(rng, d.outC), dy = rand(rng, ny);
+      const dw0 = rand(rng, d.outC * K), db0 = rand(rng, d.outC);
+      const y = new Float32Array(ny);
+      conv2dForwardReference(y, x, w, b, d);
+      const dx = new Float32Array(nx), dw = dw0.slice(), db = db0.slice();
+      conv2dBackwardReference(dx, dw, db, dy, x, w, d);
+      const yB = new Float32Array(ny), dxB = new Float32Array(nx), dwB = abs(dw0), dbB = abs(db0);
+      conv2dForwardReference(yB, abs(x), abs(w), abs(b), d);
+      conv2dBackwardReference(dxB, dwB, dbB, abs(dy), abs(x), abs(w), d);
+      const outs: Float32Array[][] = [];
+      for (const k of [single, dual, triple]) {
+        const where = `${convName(c)} threads=${k.threads}`;
+        const y2 = new Float32Array(ny).fill(NaN);
+        k.conv2dForward(y2, x, w, b, d);
+        expectClose(y2, y, yB, `forward ${where}`);
+        const dx2 = new Float32Array(nx).fill(NaN), dw2 = dw0.slice(), db2 = db0.slice();
+        k.conv2dBackward(dx2, dw2, db2, dy, x, w, d);
+        expectClose(dx2, dx, dxB, `dx ${where}`);
+        expectClose(dw2, dw, dwB, `dw ${where}`);
+        expectClose(db2, db, dbB, `db ${where}`);
+        outs.push([y2, dx2, dw2, db2]);
+      }
+      for (let t = 1; t < outs.length; t++) {
+        for (let j = 0; j < 4; j++) {
+          expect(Buffer.from(outs[t]![j]!.buffer).equals(Buffer.from(outs[0]![j]!.buffer)), `output ${j} bits, ${t + 1} threads vs 1`).toBe(true);
+        }
+      }
+    });
+  }
+
+  test('null dx, dw or db: only what is asked is computed, and x or w is not read when not needed', () => {
+    const d = convDims(cases[6]!);
+    const K = d.C * d.kH * d.kW;
+    const rng = new Rng(5);
+    const x = rand(rng, d.N * d.C * d.H * d.W), w = rand(rng, d.outC * K), dy = rand(rng, d.N * d.outC * d.oH * d.oW);
+    const dw = new Float32Array(d.outC * K), db = new Float32Array(d.outC), dx = new Float32Array(x.length);
+    conv2dBackwardReference(dx, dw, db, dy, x, w, d);
+    const dwB = new Float32Array(dw.length), dbB = new Float32Array(db.length), dxB = new Float32Array(dx.length);
+    conv2dBackwardReference(dxB, dwB, dbB, abs(dy), abs(x), abs(w), d);
+    for (const k of [single, dual]) {
+      const dw2 = new Float32Array(dw.length), db2 = new Float32Array(db.length);
+      k.conv2dBackward(null, dw2, db2, dy, x, w, d);
+      expectClose(dw2, dw, dwB, 'dw without dx');
+      expectClose(db2, db, dbB, 'db without dx');
+      const dx2 = new Float32Array(dx.length).fill(NaN);
+      k.conv2dBackward(dx2, null, null, dy, new Float32Array(0), w, d);
+      expectClose(dx2, dx, dxB, 'dx alone');
+      const db3 = new Float32Array(db.length);
+      k.conv2dBackward(null, null, db3, dy, new Float32Array(0), new Float32Array(0), d);
+      expectClose(db3, db, dbB, 'db alone');
+    }
+  });
+
+  test("'auto' takes the direct path for the zoo's few-channel first layers and GEMM for LeNet conv2", () => {
+    expect(prefersDirectConv(convDims(cases[0]!))).toBe(true);
+    expect(prefersDirectConv(convDims(cases[1]!))).toBe(true);
+    expect(prefersDirectConv(convDims({ N: 64, C: 20, H: 12, W: 12, outC: 50, kH: 5, kW: 5 }))).toBe(false);
+  });
+});

@@ -1,0 +1,66 @@
+/**
+ * Helpers shared by the tests that hold the fast kernels against the reference: random
+ * inputs, conv dims from a compact case, and a comparison whose tolerance scales with the sum
+ * of each element's term magnitudes. Test support only; nothing in the engine imports it.
+ */
+import { Rng } from '../../rng.js';
+import type { Conv2dDims } from '../index.js';
+
+export function rand(rng: Rng, n: number): Float32Array {
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = rng.uniform(-1, 1);
+  return a;
+}
+
+export function abs(a: Float32Array): Float32Array {
+  return a.map(Math.abs);
+}
+
+/**
+ * Throws unless every element is within rel x bound[i] of the reference, where bound holds the
+ * sum of the magnitudes of the element's terms (or they are the same value, NaN included).
+ */
+export function expectClose(got: Float32Array, want: Float32Array, bound: Float32Array, what: string, rel = 1e-5): void {
+  if (got.length !== want.length) throw new Error(`${what}: length ${got.length}, reference ${want.length}`);
+  for (let i = 0; i < want.length; i++) {
+    const d = Math.abs(got[i]! - want[i]!);
+    const tol = rel * bound[i]!;
+    if (!(d <= tol) && !Object.is(got[i], want[i])) {
+      throw new Error(`${what}: element ${i} is ${got[i]}, reference ${want[i]} (|diff| ${d} > tol ${tol.toExponential(2)})`);
+    }
+  }
+}
+
+export interface ConvCase {
+  N: number;
+  C: number;
+  H: number;
+  W: number;
+  outC: number;
+  kH: number;
+  kW: number;
+  s?: [number, number];
+  /** top, bottom, left, right */
+  pad?: [number, number, number, number] | 'same';
+  d?: [number, number];
+}
+
+export function convDims(c: ConvCase): Conv2dDims {
+  const [strideH, strideW] = c.s ?? [1, 1];
+  const [dilationH, dilationW] = c.d ?? [1, 1];
+  let pad: [number, number, number, number];
+  if (c.pad === 'same') {
+    const ph = dilationH * (c.kH - 1), pw = dilationW * (c.kW - 1);
+    pad = [Math.floor(ph / 2), ph - Math.floor(ph / 2), Math.floor(pw / 2), pw - Math.floor(pw / 2)];
+  } else {
+    pad = c.pad ?? [0, 0, 0, 0];
+  }
+  const oH = Math.floor((c.H + pad[0] + pad[1] - dilationH * (c.kH - 1) - 1) / strideH) + 1;
+  const oW = Math.floor((c.W + pad[2] + pad[3] - dilationW * (c.kW - 1) - 1) / strideW) + 1;
+  return { N: c.N, C: c.C, H: c.H, W: c.W, outC: c.outC, kH: c.kH, kW: c.kW, strideH, strideW, padTop: pad[0], padLeft: pad[2], dilationH, dilationW, oH, oW };
+}
+
+export function convName(c: ConvCase): string {
+  const pad = c.pad === 'same' ? 'same' : `(${(c.pad ?? [0, 0, 0, 0]).join(',')})`;
+  return `x=[${c.N},${c.C},${c.H},${c.W}] w=[${c.outC},${c.C},${c.kH},${c.kW}] s=${(c.s ?? [1, 1]).join('x')} p=${pad} d=${(c.d ?? [1, 1]).join('x')}`;
+}
