@@ -15,6 +15,9 @@ import { ZOO, ZOO_NAMES } from '../../src/models/zoo.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
 import type { ModelsResponse } from '../../src/server/api-types.js';
 import { REPO_ROOT, mnistDir } from '../helpers.js';
+import { selectNodeKernels } from '../../src/engine/kernels/wasm/node-kernels.js';
+import type { FastKernels } from '../../src/engine/kernels/wasm/index.js';
+import { referenceKernels, setKernels } from '../../src/engine/kernels/index.js';
 import { DIGIT_STROKES, drawStrokes, ensureWebBuild, launchChromium, samplesSoFar, waitForFrames } from './browser.js';
 
 const RESULTS = join(REPO_ROOT, 'test-results');
@@ -22,9 +25,12 @@ let server: RunningServer;
 let dataless: RunningServer;
 let browser: Browser;
 let trained: string[] = [];
+let kernels: FastKernels | undefined;
 
 beforeAll(async () => {
   ensureWebBuild();
+  // The server runs on the kernels `convscope serve` would pick (the gallery scans thousands of digits).
+  kernels = await selectNodeKernels('auto');
   server = await startServer({ port: 0, dataDir: mnistDir(), log: () => {} });
   dataless = await startServer({ port: 0, log: () => {} });
   browser = await launchChromium();
@@ -36,6 +42,8 @@ afterAll(async () => {
   await browser?.close();
   await server?.close();
   await dataless?.close();
+  await kernels?.dispose();
+  setKernels(referenceKernels);
 });
 
 /** A fresh page at `query`, ready (model loaded, first trace drawn); a screenshot is kept if the test fails. */
