@@ -7,6 +7,9 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'bench/**/*.test.ts', 'web/**/*.test.ts'],
+    // Node 20 validates relaxed SIMD (the kernels' FMA build) only behind this flag; with it the
+    // FMA variants are tested too instead of skipped.
+    execArgv: ['--experimental-wasm-relaxed-simd'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
   },
