@@ -1,8 +1,17 @@
 /**
  * Elementwise activations and softmax. The cache's `x` is the pre-activation, which the explorer
- * shows beside the output. Loops are simple enough that a fast kernel would gain little.
+ * shows beside the output. Relu and sigmoid run on the active kernels (SIMD in WebAssembly, where
+ * the arrays already live in kernel memory during training); leaky relu, tanh and softmax keep
+ * their plain loops, which no zoo model spends much time in.
  */
 import { Tensor, type Shape } from '../../engine/tensor.js';
+import {
+  kernels,
+  reluBackwardReference,
+  reluForwardReference,
+  sigmoidBackwardReference,
+  sigmoidForwardReference,
+} from '../../engine/kernels/index.js';
 import { ShapeError, formatShape } from '../../engine/errors.js';
 import type { Layer, LayerCache } from '../layer.js';
 import type { LayerSpec } from '../spec.js';
@@ -47,11 +56,15 @@ abstract class Elementwise implements Layer {
 export class Relu extends Elementwise {
   readonly kind = 'relu';
   protected apply(y: Float32Array, x: Float32Array): void {
-    for (let i = 0; i < x.length; i++) y[i] = x[i] > 0 ? x[i] : 0;
+    const k = kernels();
+    if (k.reluForward) k.reluForward(y, x);
+    else reluForwardReference(y, x);
   }
   /** dx = dy · [x > 0] */
   protected derive(dx: Float32Array, dy: Float32Array, x: Float32Array): void {
-    for (let i = 0; i < x.length; i++) dx[i] = x[i] > 0 ? dy[i] : 0;
+    const k = kernels();
+    if (k.reluBackward) k.reluBackward(dx, dy, x);
+    else reluBackwardReference(dx, dy, x);
   }
 }
 
@@ -76,11 +89,15 @@ export class LeakyRelu extends Elementwise {
 export class Sigmoid extends Elementwise {
   readonly kind = 'sigmoid';
   protected apply(y: Float32Array, x: Float32Array): void {
-    for (let i = 0; i < x.length; i++) y[i] = 1 / (1 + Math.exp(-x[i]));
+    const k = kernels();
+    if (k.sigmoidForward) k.sigmoidForward(y, x);
+    else sigmoidForwardReference(y, x);
   }
   /** dx = dy · σ(x)(1 − σ(x)) */
   protected derive(dx: Float32Array, dy: Float32Array, _x: Float32Array, y: Float32Array): void {
-    for (let i = 0; i < y.length; i++) dx[i] = dy[i] * y[i] * (1 - y[i]);
+    const k = kernels();
+    if (k.sigmoidBackward) k.sigmoidBackward(dx, dy, y);
+    else sigmoidBackwardReference(dx, dy, y);
   }
 }
 
