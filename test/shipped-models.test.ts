@@ -20,7 +20,8 @@ describe('shipped models', () => {
       const { model, metadata } = await readModelFile(file);
       expect(metadata.name).toBe(name);
       expect(model.spec).toEqual(ZOO[name].spec);
-      expect(metadata.command).toMatch(new RegExp(`^convscope train --model ${name} `));
+      // global options (--threads, --kernels) may come before the command
+      expect(metadata.command).toMatch(new RegExp(`^convscope (--[a-z]+ \\S+ )*train --model ${name} `));
       expect(metadata.dataset?.checksums['t10k-images-idx3-ubyte']).toBe('2646ac647ad5339dbf082846283269ea');
       const io = captureIo(REPO_ROOT);
       const code = await runCli(['evaluate', '--model', file, '--data', mnistDir(), '--json', '--worst', '0'], io);
