@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { Rng } from '../../rng.js';
-import { conv2dBackwardReference, conv2dForwardReference } from '../conv.js';
+import { conv2dBackwardReference, conv2dForwardReference, type Conv2dDims } from '../conv.js';
 import { createWasmKernels, prefersDirectConv, type FastKernels } from './index.js';
 import { spawnNodeWorker } from './node-threads.js';
 import { abs, convDims, convName, expectClose, rand, type ConvCase } from './testing.js';
@@ -32,6 +32,7 @@ const cases: ConvCase[] = [
   { N: 2, C: 2, H: 12, W: 12, outC: 4, kH: 3, kW: 3 }, // tiny conv2
   { N: 2, C: 1, H: 28, W: 28, outC: 8, kH: 5, kW: 5 }, // cnn conv1
   { N: 2, C: 1, H: 28, W: 28, outC: 20, kH: 5, kW: 5 }, // LeNet conv1
+  { N: 2, C: 20, H: 12, W: 12, outC: 50, kH: 5, kW: 5 }, // LeNet conv2: 'auto' runs its forward direct
   { N: 1, C: 1, H: 5, W: 5, outC: 1, kH: 1, kW: 1 },
   { N: 1, C: 3, H: 7, W: 9, outC: 3, kH: 3, kW: 3, pad: 'same' },
   { N: 2, C: 4, H: 9, W: 13, outC: 5, kH: 3, kW: 3, s: [2, 2], pad: 'same' },
@@ -108,9 +109,14 @@ describe('direct conv2d against the reference', () => {
     }
   });
 
-  test("'auto' takes the direct path for the zoo's few-channel first layers and GEMM for LeNet conv2", () => {
-    expect(prefersDirectConv(convDims(cases[0]!))).toBe(true);
-    expect(prefersDirectConv(convDims(cases[1]!))).toBe(true);
-    expect(prefersDirectConv(convDims({ N: 64, C: 20, H: 12, W: 12, outC: 50, kH: 5, kW: 5 }))).toBe(false);
+  test("'auto': direct forward up to LeNet conv2's size, direct backward only for tiny's few channels", () => {
+    const lenet2 = convDims({ N: 64, C: 20, H: 12, W: 12, outC: 50, kH: 5, kW: 5 });
+    const big = convDims({ N: 64, C: 64, H: 12, W: 12, outC: 128, kH: 3, kW: 3 });
+    const pick = (d: Conv2dDims): [boolean, boolean] => [prefersDirectConv(d, 'forward'), prefersDirectConv(d, 'backward')];
+    expect(pick(convDims(cases[0]!)), 'tiny conv1').toEqual([true, true]);
+    expect(pick(convDims(cases[1]!)), 'tiny conv2').toEqual([true, true]);
+    expect(pick(convDims(cases[3]!)), 'LeNet conv1').toEqual([true, false]);
+    expect(pick(lenet2), 'LeNet conv2').toEqual([true, false]);
+    expect(pick(big), '64 -> 128 channels').toEqual([false, false]);
   });
 });

@@ -34,17 +34,20 @@ export interface ThreadState {
 export type DirectConvMode = 'auto' | 'always' | 'never';
 
 /**
- * Whether the direct convolution beats im2col + GEMM for these dims (timed on the zoo's
- * few-channel layers at batch 64, forward and backward): it wins while the reduction C·kH·kW is
- * short, where GEMM's packing and 4x8 tiles have too little depth to amortise, and the output
- * channels few.
+ * Whether the direct convolution beats im2col + GEMM for these dims and pass, as timed in
+ * training steps of the zoo's models at batch 64 on 2 threads (tiny, cnn, LeNet):
+ * - forward: direct won on every layer tried, LeNet conv2 (C·kH·kW = 500, outC = 50) included
+ *   (3.0 vs 3.9 ms), so it is used up to those sizes; beyond them GEMM's blocking is untested
+ *   against it and keeps the job;
+ * - backward: direct wins only while the reduction is short and the output channels few (tiny's
+ *   conv1 and conv2); at LeNet conv1's 20 channels dW by GEMM was faster (0.9 vs 1.1 ms), at
+ *   LeNet conv2 much faster (8.8 vs 14.9 ms).
  */
-export function prefersDirectConv(d: Conv2dDims): boolean {
+export function prefersDirectConv(d: Conv2dDims, pass: 'forward' | 'backward'): boolean {
   const K = d.C * d.kH * d.kW;
-  return K <= DIRECT_MAX_K && d.outC <= DIRECT_MAX_OUTC;
+  if (pass === 'forward') return K <= 512 && d.outC <= 64;
+  return K <= 64 && d.outC <= 8;
 }
-const DIRECT_MAX_K = 64;
-const DIRECT_MAX_OUTC = 32;
 
 /** Work of one sigmoid element in multiply-adds (exp polynomial and a division), for the threshold. */
 const SIGMOID_COST = 16;
@@ -69,9 +72,9 @@ export function makeKernelOps(
   const setArg = (slot: number, v: number): void => {
     arena.i32[argBase + slot] = v;
   };
-  const direct = (d: Conv2dDims): boolean => {
+  const direct = (d: Conv2dDims, pass: 'forward' | 'backward'): boolean => {
     const mode = state.directConv ?? 'auto';
-    return mode === 'always' || (mode === 'auto' && prefersDirectConv(d));
+    return mode === 'always' || (mode === 'auto' && prefersDirectConv(d, pass));
   };
   /** out = op(a[, b]) elementwise over n values; a pure function of its inputs, so a copy-in suffices. */
   const elementwise = (op: number, name: string, out: Float32Array, a: Float32Array, b: Float32Array | null, cost: number): void => {
@@ -176,7 +179,7 @@ export function makeKernelOps(
       setArg(f.b, arena.input(b, d.outC));
       const py = arena.output(y, ny);
       setArg(f.y, py);
-      run(direct(d) ? OP.directConvForward : OP.convForward, ny * K);
+      run(direct(d, 'forward') ? OP.directConvForward : OP.convForward, ny * K);
       arena.copyOut(y, py, ny);
     },
 
@@ -207,7 +210,7 @@ export function makeKernelOps(
       setArg(g.dx, pdx);
       setArg(g.dw, pdw);
       setArg(g.db, pdb);
-      run(direct(d) ? OP.directConvBackward : OP.convBackward, ny * K * ((dx !== null ? 1 : 0) + (dw !== null ? 1 : 0)));
+      run(direct(d, 'backward') ? OP.directConvBackward : OP.convBackward, ny * K * ((dx !== null ? 1 : 0) + (dw !== null ? 1 : 0)));
       if (dx !== null) arena.copyOut(dx, pdx, nx);
       if (dw !== null) arena.copyOut(dw, pdw, d.outC * K);
       if (db !== null) arena.copyOut(db, pdb, d.outC);
