@@ -6,6 +6,9 @@ export { Tensor, sizeOf, type Shape } from './engine/tensor.js';
 export { Rng } from './engine/rng.js';
 export { ConvscopeError, ShapeError, SpecError, NumericError } from './engine/errors.js';
 export { kernels, setKernels, referenceKernels, type Kernels } from './engine/kernels/index.js';
+export { createWasmKernels, type FastKernels, type WasmKernelOptions } from './engine/kernels/wasm/index.js';
+export { selectKernels, parseKernelChoice, type KernelChoice } from './engine/kernels/wasm/select.js';
+export { spawnWebWorker, defaultWebThreads } from './engine/kernels/wasm/web-threads.js';
 
 export { Sequential, toProbabilities, type ForwardResult, type BackwardResult, type TraceStep } from './nn/model.js';
 export type { Layer, LayerCache, Param, Mode } from './nn/layer.js';

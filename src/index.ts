@@ -7,6 +7,8 @@
  */
 export * from './browser.js';
 export { readModelFile, writeModelFile } from './io/node-model-file.js';
+/** Picks the kernels for this process: 'wasm' (SIMD on worker threads), 'ts' or 'auto' (default: $CONVSCOPE_KERNELS, else auto). */
+export { selectNodeKernels } from './engine/kernels/wasm/node-kernels.js';
 export { loadDataset } from './data/node-source.js';
 export { readImageFile } from './data/node-image.js';
 export { MODELS_DIR, resolveModelFile } from './io/node-paths.js';
