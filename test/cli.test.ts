@@ -96,6 +96,20 @@ describe('train → evaluate → predict on real MNIST', () => {
   });
 });
 
+describe('Fashion-MNIST (Debian package dataset-fashion-mnist)', () => {
+  it('trains with --dataset fashion, and evaluate uses the data set the file records', async () => {
+    const file = join(work, 'fashion.safetensors');
+    const t = await cli('train', '--model', 'cnn', '--dataset', 'fashion', '--epochs', '1', '--limit', '2000', '--out', file);
+    expect(t.code, t.err).toBe(0);
+    expect(t.err).toContain('fashion-mnist');
+    const r = await cli('evaluate', '--model', file, '--json', '--limit', '1000');
+    expect(r.code, r.err).toBe(0);
+    const ev = JSON.parse(r.out);
+    expect(ev.dataset).toBe('fashion');
+    expect(ev.accuracy).toBeGreaterThan(0.3); // ten clothing classes: chance is 0.1
+  });
+});
+
 describe('demo', () => {
   it('classifies the drawn example digits when no data directory is given', async () => {
     const r = await cli('demo', '--model', model, '--count', '2');

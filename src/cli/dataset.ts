@@ -13,7 +13,8 @@ export interface DataOptions {
   dataset: 'mnist' | 'fashion';
 }
 
-export function addDataOptions(cmd: Command, defaultDataset: 'mnist' | 'fashion' | undefined = 'mnist'): Command {
+/** `defaultDataset` null: no default (evaluate takes the data set the model file records). */
+export function addDataOptions(cmd: Command, defaultDataset: 'mnist' | 'fashion' | null = 'mnist'): Command {
   cmd.option('--data <dir>', 'directory with the four idx files (default: $CONVSCOPE_DATA, then the download cache)');
   const ds = new Option('--dataset <name>', 'data set').choices(['mnist', 'fashion']);
   cmd.addOption(defaultDataset ? ds.default(defaultDataset) : ds);

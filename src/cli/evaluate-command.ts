@@ -27,7 +27,7 @@ export function evaluateCommand(io: CliIo): Command {
     .option('--json', 'print one JSON object on stdout (accuracy is a fraction 0..1)')
     .option('--limit <n>', 'evaluate the first N test images only', intOption('--limit'))
     .option('--worst <n>', 'how many worst-classified examples to list', intOption('--worst', 0), 5);
-  addDataOptions(cmd, undefined);
+  addDataOptions(cmd, null);
   cmd.action(async (flags: EvaluateFlags) => {
     const path = resolveModelFile(flags.model, io.cwd);
     const { model, metadata } = await readModelFile(path);
