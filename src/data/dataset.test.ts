@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Rng } from '../engine/rng.js';
-import { epochPermutation, fillBatch, IMAGE_SIZE, makeSplit, MNIST_NORMALIZE, type Split } from './dataset.js';
+import { fillBatch, IMAGE_SIZE, makeSplit, MNIST_NORMALIZE, type Split } from './dataset.js';
 import { DEFAULT_AUGMENT } from './augment.js';
 import { decodeImages, decodeLabels, encodeIdx } from './idx.js';
 
@@ -32,28 +32,6 @@ describe('makeSplit', () => {
   });
 });
 
-describe('epochPermutation', () => {
-  it('is a permutation of 0..n-1, the same for the same (seed, epoch)', () => {
-    fc.assert(
-      fc.property(fc.integer({ min: 0, max: 300 }), fc.integer(), fc.nat(1000), (n, seed, epoch) => {
-        const p = epochPermutation(n, seed, epoch);
-        expect(Array.from(p).sort((a, b) => a - b)).toEqual(Array.from({ length: n }, (_, i) => i));
-        expect(epochPermutation(n, seed, epoch)).toEqual(p);
-      }),
-      { numRuns: 50 },
-    );
-  });
-  it('differs between epochs and between seeds', () => {
-    const a = epochPermutation(1000, 1, 0);
-    expect(epochPermutation(1000, 1, 1)).not.toEqual(a);
-    expect(epochPermutation(1000, 2, 0)).not.toEqual(a);
-  });
-  it('refuses a negative or fractional epoch', () => {
-    expect(() => epochPermutation(10, 1, -1)).toThrow('epochPermutation: epoch must be an integer ≥ 0, got -1');
-    expect(() => epochPermutation(2.5, 1, 0)).toThrow('epochPermutation: n must be an integer ≥ 0, got 2.5');
-  });
-});
-
 describe('fillBatch', () => {
   it('normalises (pixel/255 − mean)/std and copies labels in index order', () => {
     const s = toySplit(5);
@@ -78,7 +56,7 @@ describe('fillBatch', () => {
 
   it('resumed mid-epoch gives the same bytes as an uninterrupted epoch', () => {
     const s = toySplit(10);
-    const perm = epochPermutation(s.n, 99, 3);
+    const perm = new Rng(99).permutation(s.n);
     const B = 4;
     const full = new Float32Array(10 * IMAGE_SIZE);
     const rng = new Rng(5);
@@ -92,7 +70,7 @@ describe('fillBatch', () => {
     const resumed = new Rng(0);
     resumed.setState(states[1]);
     const x = new Float32Array(B * IMAGE_SIZE);
-    fillBatch(x, new Int32Array(B), s, epochPermutation(s.n, 99, 3), B, B, MNIST_NORMALIZE, { rng: resumed, options: DEFAULT_AUGMENT });
+    fillBatch(x, new Int32Array(B), s, new Rng(99).permutation(s.n), B, B, MNIST_NORMALIZE, { rng: resumed, options: DEFAULT_AUGMENT });
     expect(x).toEqual(full.subarray(B * IMAGE_SIZE, 2 * B * IMAGE_SIZE));
   });
 

@@ -1,6 +1,6 @@
 /**
  * The in-memory data set and everything that turns it into training batches: splits built from
- * decoded idx arrays, the deterministic epoch order, and filling a batch buffer (normalised,
+ * decoded idx arrays and filling a batch buffer (normalised,
  * optionally augmented). Pure: no files, no network (node-source.ts finds and reads the files).
  */
 import { Rng } from '../engine/rng.js';
@@ -49,17 +49,6 @@ export function makeSplit(images: IdxArray, labels: IdxArray, imagesName: string
     throw new DataError(`${imagesName} holds ${d[0]} images but ${labelsName} holds ${labels.dims[0]} labels; expected the same count`);
   }
   return { images: images.data, labels: labels.data, n: d[0], rows: 28, cols: 28 };
-}
-
-/**
- * The order of training examples in one epoch: a permutation of 0..n-1 that depends only on
- * (seed, epoch), so a run resumed mid-epoch sees exactly the order it would have seen.
- */
-export function epochPermutation(n: number, seed: number, epoch: number): Uint32Array {
-  if (!Number.isInteger(n) || n < 0) throw new SpecError(`epochPermutation: n must be an integer ≥ 0, got ${n}`);
-  if (!Number.isInteger(epoch) || epoch < 0) throw new SpecError(`epochPermutation: epoch must be an integer ≥ 0, got ${epoch}`);
-  // A fresh generator per epoch: no state carried between epochs, nothing to checkpoint.
-  return new Rng(seed).fork(epoch).permutation(n);
 }
 
 export interface BatchAugment {

@@ -16,7 +16,6 @@ export {
   type IdxFileKey,
 } from './catalog.js';
 export {
-  epochPermutation,
   fillBatch,
   makeSplit,
   IMAGE_SIZE,

@@ -4,7 +4,8 @@ import { Sequential } from '../nn/model.js';
 import type { ModelSpec } from '../nn/spec.js';
 import { encodeModelFile } from '../io/model-file.js';
 import type { BatchSource } from './batch-source.js';
-import { train, type Recipe } from './trainer.js';
+import { epochOrder, train, type Recipe } from './trainer.js';
+import fc from 'fast-check';
 import { learningRateAt } from './schedules.js';
 import { createOptimizer } from './optimizers.js';
 import { evaluate } from './metrics.js';
@@ -96,6 +97,22 @@ describe('train', () => {
   it('refuses a bad recipe with the field named', async () => {
     await expect(train(new Sequential(spec), synthetic(8, 1), { ...recipe, batchSize: 0 })).rejects.toThrow("recipe: 'batchSize' must be a positive integer, got 0");
     await expect(train(new Sequential(spec), synthetic(8, 1), { ...recipe, lr: NaN })).rejects.toThrow(/'lr' must be a positive number/);
+  });
+});
+
+describe('epochOrder', () => {
+  it('is a permutation of 0..n-1 fixed by (seed, epoch) alone, so a resumed run sees the same order', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 300 }), fc.nat(), fc.nat(1000), (n, seed, epoch) => {
+        const p = epochOrder(n, seed, epoch);
+        expect(Array.from(p).sort((a, b) => a - b)).toEqual(Array.from({ length: n }, (_, i) => i));
+        expect(epochOrder(n, seed, epoch)).toEqual(p);
+      }),
+      { numRuns: 50 },
+    );
+    const a = epochOrder(1000, 1, 0);
+    expect(epochOrder(1000, 1, 1)).not.toEqual(a);
+    expect(epochOrder(1000, 2, 0)).not.toEqual(a);
   });
 });
 
