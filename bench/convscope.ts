@@ -5,6 +5,7 @@
  * It measures one model at a time; choosing kernels, peers and reporting live elsewhere.
  */
 import { Tensor } from '../src/engine/tensor.js';
+import { withKernelScratch } from '../src/engine/kernels/index.js';
 import { Sequential } from '../src/nn/model.js';
 import { zooEntry } from '../src/models/zoo.js';
 import { train } from '../src/train/trainer.js';
@@ -81,7 +82,8 @@ export function inferThroughput(name: BenchModel, data: BenchData, w: Workload):
   const order = Uint32Array.from({ length: B }, (_, i) => i);
   const pass = (count: number): void => {
     data.test.fill(x, y, order, 0, count, null);
-    model.forward(new Tensor([count, ...data.test.shape], x.subarray(0, count * per)));
+    // as evaluate() does: the batch's tensors live in the kernels' memory and are freed after it
+    withKernelScratch(() => model.forward(new Tensor([count, ...data.test.shape], x.subarray(0, count * per))));
   };
   // Warm the JIT on a small batch: a warm-up pass at full size would cost seconds with the TS kernels.
   pass(Math.min(B, 50));

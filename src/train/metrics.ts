@@ -3,6 +3,7 @@
  * examples (lowest probability on the true class), in eval mode and in batches.
  */
 import { Tensor } from '../engine/tensor.js';
+import { withKernelScratch } from '../engine/kernels/index.js';
 import type { Sequential } from '../nn/model.js';
 import { toProbabilities } from '../nn/model.js';
 import type { BatchSource } from './batch-source.js';
@@ -49,20 +50,22 @@ export function evaluate(model: Sequential, data: BatchSource, opts: { batchSize
     const count = Math.min(B, total - start);
     data.fill(x, y, order, start, count, null);
     const input = new Tensor([count, ...data.shape], x.subarray(0, count * per));
-    const probs = toProbabilities(model.forward(input).output, lastKind);
-    for (let i = 0; i < count; i++) {
-      const row = probs.data.subarray(i * K, (i + 1) * K);
-      let pred = 0;
-      for (let k = 1; k < K; k++) if (row[k] > row[pred]) pred = k;
-      const label = y[i];
-      confusion[label][pred]++;
-      lossSum -= Math.log(Math.max(row[label], 1e-30));
-      if (pred === label) correct++;
-      else if (keepWorst > 0) {
-        worst.push({ index: start + i, label, predicted: pred, trueProbability: row[label], confidence: row[pred] });
-        if (worst.length > 4 * keepWorst) worst = worst.sort((a, b) => a.trueProbability - b.trueProbability).slice(0, keepWorst);
+    withKernelScratch(() => {
+      const probs = toProbabilities(model.forward(input).output, lastKind);
+      for (let i = 0; i < count; i++) {
+        const row = probs.data.subarray(i * K, (i + 1) * K);
+        let pred = 0;
+        for (let k = 1; k < K; k++) if (row[k] > row[pred]) pred = k;
+        const label = y[i];
+        confusion[label][pred]++;
+        lossSum -= Math.log(Math.max(row[label], 1e-30));
+        if (pred === label) correct++;
+        else if (keepWorst > 0) {
+          worst.push({ index: start + i, label, predicted: pred, trueProbability: row[label], confidence: row[pred] });
+          if (worst.length > 4 * keepWorst) worst = worst.sort((a, b) => a.trueProbability - b.trueProbability).slice(0, keepWorst);
+        }
       }
-    }
+    });
   }
   worst = worst.sort((a, b) => a.trueProbability - b.trueProbability || a.index - b.index).slice(0, keepWorst);
   const perClass = confusion.map((row, label) => {

@@ -7,8 +7,8 @@
  * draw from one training Rng whose state is part of the checkpoint.
  */
 import { Rng, type RngState } from '../engine/rng.js';
-import { Tensor, withAllocator } from '../engine/tensor.js';
-import { kernels } from '../engine/kernels/index.js';
+import { Tensor } from '../engine/tensor.js';
+import { kernels, withKernelScratch } from '../engine/kernels/index.js';
 import { SpecError } from '../engine/errors.js';
 import type { Sequential } from '../nn/model.js';
 import { computeLoss, distillationLoss, type LossName } from '../nn/losses.js';
@@ -152,28 +152,22 @@ export async function train(model: Sequential, data: BatchSource, recipe: Recipe
       data.fill(x, y, order, start, count, recipe.augment ? rng : null);
       const input = new Tensor([count, ...data.shape], x.subarray(0, count * per));
       const labels = y.subarray(0, count);
-      const mark = buffers?.mark();
-      let loss: number;
-      try {
-        loss = withAllocator(buffers, () => {
-          model.zeroGrads();
-          const trace = model.forward(input, { mode: 'train', rng });
-          const result =
-            recipe.distill && opts.teacher
-              ? distillationLoss(trace.output, opts.teacher.forward(input).output, labels, recipe.distill.temperature, recipe.distill.alpha)
-              : computeLoss(recipe.loss, trace.output, labels);
-          model.backwardForTraining(trace, result.dy);
-          const out = trace.output.data;
-          for (let i = 0; i < count; i++) {
-            let best = 0;
-            for (let k = 1; k < K; k++) if (out[i * K + k] > out[i * K + best]) best = k;
-            if (best === labels[i]) s.epochCorrect++;
-          }
-          return result.loss;
-        });
-      } finally {
-        if (buffers && mark !== undefined) buffers.release(mark);
-      }
+      const loss = withKernelScratch(() => {
+        model.zeroGrads();
+        const trace = model.forward(input, { mode: 'train', rng });
+        const result =
+          recipe.distill && opts.teacher
+            ? distillationLoss(trace.output, opts.teacher.forward(input).output, labels, recipe.distill.temperature, recipe.distill.alpha)
+            : computeLoss(recipe.loss, trace.output, labels);
+        model.backwardForTraining(trace, result.dy);
+        const out = trace.output.data;
+        for (let i = 0; i < count; i++) {
+          let best = 0;
+          for (let k = 1; k < K; k++) if (out[i * K + k] > out[i * K + best]) best = k;
+          if (best === labels[i]) s.epochCorrect++;
+        }
+        return result.loss;
+      });
       const lr = learningRateAt(recipe.schedule, recipe.lr, s.step, stepsPerEpoch, totalSteps);
       optimizer.step(params, lr);
       s.step++;

@@ -3,6 +3,7 @@
  * `ts` is the plain reference in this folder; a faster implementation plugs in with setKernels()
  * and must agree with the reference (tests compare them on random inputs).
  */
+import { withAllocator } from '../tensor.js';
 import { gemmReference, type GemmDims } from './gemm.js';
 import { conv2dBackwardReference, conv2dForwardReference, type Conv2dDims } from './conv.js';
 import {
@@ -80,6 +81,22 @@ let active: Kernels = referenceKernels;
 /** The kernels every layer uses now. */
 export function kernels(): Kernels {
   return active;
+}
+
+/**
+ * Runs `fn` with every new tensor placed in the active kernels' own memory (used there in place, no
+ * copies, no garbage) and frees them all when it returns. Only for work whose tensors do not
+ * escape `fn`: a training step, one evaluation batch. With the reference kernels it just runs `fn`.
+ */
+export function withKernelScratch<T>(fn: () => T): T {
+  const buffers = active.buffers;
+  if (!buffers) return fn();
+  const mark = buffers.mark();
+  try {
+    return withAllocator(buffers, fn);
+  } finally {
+    buffers.release(mark);
+  }
 }
 
 /** Swaps the implementation (e.g. WebAssembly SIMD); returns the previous one so a test can restore it. */
