@@ -4,7 +4,8 @@
  * inputs into a per-call arena inside that memory, runs the op, and copies the outputs back;
  * the arena is reused, so steady-state calls allocate nothing. Arrays allocated from `buffers`
  * already live in that memory and skip the copies. Semantics are the reference kernels'
- * (gemm.ts, conv.ts, pool.ts), to float rounding; results do not depend on the thread count.
+ * (gemm.ts, conv.ts, pool.ts, elementwise.ts), to float rounding; results do not depend on the thread
+ * count. Convolutions take im2col + GEMM or a direct path by shape (prefersDirectConv in ops.ts).
  *
  * Pure engine code: only WebAssembly, SharedArrayBuffer and Atomics. Workers come from an
  * injected `spawnWorker` (see node-threads.ts and web-threads.ts); without one, or without
