@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { Rng } from '../../rng.js';
 import { gemmReference, type GemmDims } from '../gemm.js';
-import { conv2dBackwardReference, conv2dForwardReference, type Conv2dDims } from '../conv.js';
+import { conv2dBackwardReference, conv2dForwardReference } from '../conv.js';
 import {
   avgPoolBackwardReference,
   avgPoolForwardReference,
@@ -19,33 +19,7 @@ import {
 } from '../pool.js';
 import { createWasmKernels, type FastKernels } from './index.js';
 import { spawnNodeWorker } from './node-threads.js';
-
-const REL = 1e-5;
-
-function rand(rng: Rng, n: number): Float32Array {
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) a[i] = rng.uniform(-1, 1);
-  return a;
-}
-
-function abs(a: Float32Array): Float32Array {
-  return a.map(Math.abs);
-}
-
-/**
- * Every element within REL x bound[i], where bound holds the sum of the magnitudes of the
- * element's terms (and no NaN where the reference has none).
- */
-function expectClose(got: Float32Array, want: Float32Array, bound: Float32Array, what: string): void {
-  expect(got.length, `${what}: length`).toBe(want.length);
-  for (let i = 0; i < want.length; i++) {
-    const d = Math.abs(got[i]! - want[i]!);
-    const tol = REL * bound[i]!;
-    if (!(d <= tol) && !Object.is(got[i], want[i])) {
-      throw new Error(`${what}: element ${i} is ${got[i]}, reference ${want[i]} (|diff| ${d} > tol ${tol.toExponential(2)})`);
-    }
-  }
-}
+import { abs, convDims, convName, expectClose, rand, type ConvCase } from './testing.js';
 
 function expectSame(got: Float32Array | Int32Array, want: Float32Array | Int32Array, what: string): void {
   expect(got.length, `${what}: length`).toBe(want.length);
@@ -150,40 +124,6 @@ describe('gemm', () => {
     );
   });
 });
-
-interface ConvCase {
-  N: number;
-  C: number;
-  H: number;
-  W: number;
-  outC: number;
-  kH: number;
-  kW: number;
-  s?: [number, number];
-  /** top, bottom, left, right */
-  pad?: [number, number, number, number] | 'same';
-  d?: [number, number];
-}
-
-function convDims(c: ConvCase): Conv2dDims {
-  const [strideH, strideW] = c.s ?? [1, 1];
-  const [dilationH, dilationW] = c.d ?? [1, 1];
-  let pad: [number, number, number, number];
-  if (c.pad === 'same') {
-    const ph = dilationH * (c.kH - 1), pw = dilationW * (c.kW - 1);
-    pad = [Math.floor(ph / 2), ph - Math.floor(ph / 2), Math.floor(pw / 2), pw - Math.floor(pw / 2)];
-  } else {
-    pad = c.pad ?? [0, 0, 0, 0];
-  }
-  const oH = Math.floor((c.H + pad[0] + pad[1] - dilationH * (c.kH - 1) - 1) / strideH) + 1;
-  const oW = Math.floor((c.W + pad[2] + pad[3] - dilationW * (c.kW - 1) - 1) / strideW) + 1;
-  return { N: c.N, C: c.C, H: c.H, W: c.W, outC: c.outC, kH: c.kH, kW: c.kW, strideH, strideW, padTop: pad[0], padLeft: pad[2], dilationH, dilationW, oH, oW };
-}
-
-function convName(c: ConvCase): string {
-  const pad = c.pad === 'same' ? 'same' : `(${(c.pad ?? [0, 0, 0, 0]).join(',')})`;
-  return `x=[${c.N},${c.C},${c.H},${c.W}] w=[${c.outC},${c.C},${c.kH},${c.kW}] s=${(c.s ?? [1, 1]).join('x')} p=${pad} d=${(c.d ?? [1, 1]).join('x')}`;
-}
 
 const convCases: ConvCase[] = [
   { N: 2, C: 1, H: 28, W: 28, outC: 20, kH: 5, kW: 5 }, // LeNet conv1
