@@ -7,13 +7,13 @@
  *
  *   npx tsx bench/breakdown.ts [mlp|tiny|lenet|cnn] [ts|wasm] [threads] [batches]
  */
-import { kernels, setKernels, type Kernels } from '../src/engine/kernels/index.js';
+import { kernels, setKernels, withKernelScratch, type Kernels } from '../src/engine/kernels/index.js';
 import { Tensor } from '../src/engine/tensor.js';
 import { loadDataset } from '../src/data/node-source.js';
 import { splitSource } from '../src/data/split-source.js';
 import { Sequential } from '../src/nn/model.js';
 import { computeLoss } from '../src/nn/losses.js';
-import { zooEntry } from '../src/models/zoo.js';
+import { benchSpec } from './convscope.js';
 import type { Layer } from '../src/nn/layer.js';
 import { createOptimizer } from '../src/train/optimizers.js';
 import { epochOrder } from '../src/train/trainer.js';
@@ -32,7 +32,13 @@ function timedKernels(k: Kernels, t: Timers, current: { key: string }): Kernels 
     f(...a);
     add(t, `${current.key} kernels`, performance.now() - t0);
   };
+  // Keep everything the kernels offer (their buffers, the optional elementwise ops) and time each op.
+  const optional = <F extends (...a: never[]) => void>(f: F | undefined) => (f ? (wrap(f.bind(k) as (...a: unknown[]) => void) as unknown as F) : undefined);
+  const relu = { reluForward: optional(k.reluForward), reluBackward: optional(k.reluBackward) };
+  const sigmoid = { sigmoidForward: optional(k.sigmoidForward), sigmoidBackward: optional(k.sigmoidBackward) };
   return {
+    ...k,
+    ...Object.fromEntries(Object.entries({ ...relu, ...sigmoid }).filter(([, f]) => f !== undefined)),
     name: k.name,
     gemm: wrap(k.gemm.bind(k)),
     conv2dForward: wrap(k.conv2dForward.bind(k)),
@@ -74,7 +80,7 @@ async function main(argv: string[]): Promise<void> {
   const current = { key: '' };
   setKernels(timedKernels(kernels(), t, current));
   try {
-    const model = new Sequential(zooEntry(name).spec, 1);
+    const model = new Sequential(benchSpec(name), 1);
     for (const l of model.layers) timeLayer(l, t, current);
     const opt = createOptimizer({ kind: 'sgd', momentum: 0.9 });
     const B = 64;
@@ -96,12 +102,14 @@ async function main(argv: string[]): Promise<void> {
       const s0 = performance.now();
       phase('fill batch', () => source.fill(x, y, order, b * B, B, null));
       phase('zero grads', () => model.zeroGrads());
-      let trace = model.forward(new Tensor([B, 1, 28, 28], x), { mode: 'train' });
-      let dy = trace.output;
-      phase('loss', () => (dy = computeLoss('xent', trace.output, y).dy));
-      model.backward(trace, dy);
+      // as train() does: the step's tensors live in the kernels' memory, no input gradient at the bottom
+      withKernelScratch(() => {
+        const trace = model.forward(new Tensor([B, 1, 28, 28], x), { mode: 'train' });
+        let dy = trace.output;
+        phase('loss', () => (dy = computeLoss('xent', trace.output, y).dy));
+        model.backwardForTraining(trace, dy);
+      });
       phase('optimizer step', () => opt.step(params, 0.01));
-      trace = undefined as unknown as typeof trace;
       if (b >= warm) total += performance.now() - s0;
     }
     const steps = batches - warm;

@@ -14,7 +14,7 @@ import type { ModelSpec } from '../src/nn/spec.js';
  * The zoo's architecture as the peers run it: the shipped mlp deskews its input first, which
  * PyTorch's and TF.js's copies do not, so the race leaves that step out.
  */
-export function benchSpec(name: BenchModel): ModelSpec {
+export function benchSpec(name: string): ModelSpec {
   const { deskew: _deskew, ...spec } = zooEntry(name).spec;
   return spec;
 }
