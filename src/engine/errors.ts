@@ -21,6 +21,6 @@ export class SpecError extends ConvscopeError {}
 export class NumericError extends ConvscopeError {}
 
 /** Formats a shape the way error messages print it: `[32,1,28,28]`. */
-export function formatShape(shape: readonly number[]): string {
+export function formatShape(shape: readonly (number | string)[]): string {
   return `[${shape.join(',')}]`;
 }

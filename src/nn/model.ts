@@ -205,8 +205,8 @@ export class Sequential {
   /** A table of every layer's output shape and parameter count, and the totals. */
   summary(): string {
     const rows = [['#', 'layer', 'kind', 'output shape', 'params']];
-    rows.push(['', 'input', '', formatShape(['N', ...this.spec.input] as unknown as number[]), '']);
-    this.layers.forEach((l, i) => rows.push([String(i), l.name, l.kind, formatShape(['N', ...l.outShape] as unknown as number[]), paramCount(l).toLocaleString('en-US')]));
+    rows.push(['', 'input', '', formatShape(['N', ...this.spec.input]), '']);
+    this.layers.forEach((l, i) => rows.push([String(i), l.name, l.kind, formatShape(['N', ...l.outShape]), paramCount(l).toLocaleString('en-US')]));
     const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
     const line = (r: string[]) => r.map((s, c) => (c === 4 ? s.padStart(widths[c]) : s.padEnd(widths[c]))).join('  ').trimEnd();
     const out = [line(rows[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)];
