@@ -195,6 +195,9 @@ describe('Ctrl-C during training', () => {
     expect(stderr).toContain(`checkpoint saved to ${ckpt}`);
     expect(existsSync(out)).toBe(false);
 
+    const wrongData = await cli('train', '--resume', ckpt, '--dataset', 'fashion', '--out', out);
+    expect(wrongData.code).toBe(1);
+    expect(wrongData.err).toContain('the checkpoint was trained on mnist, but the data found now (fashion) has other files');
     const r = await cli('train', '--resume', ckpt, '--data', data, '--out', out);
     expect(r.code, r.err).toBe(0);
     expect(r.err).toMatch(/resuming tiny from .* at epoch [12], batch \d+/);

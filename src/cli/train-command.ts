@@ -112,6 +112,7 @@ export function trainCommand(io: CliIo, argv: readonly string[]): Command {
     let name: string;
     let recipe: Recipe;
     let resumeState;
+    let resumeDataset: { name: string; checksums: Record<string, string> } | undefined;
     if (flags.resume) {
       const path = resolve(io.cwd, flags.resume);
       const loaded = await readModelFile(path);
@@ -120,6 +121,7 @@ export function trainCommand(io: CliIo, argv: readonly string[]): Command {
       name = loaded.metadata.name ?? 'model';
       recipe = ck.recipe;
       resumeState = ck.state;
+      resumeDataset = loaded.metadata.dataset;
       io.err(`resuming ${name} from ${path} at epoch ${ck.state.epoch + 1}, batch ${ck.state.batch + 1}\n`);
     } else {
       if (!flags.model) throw new ConvscopeError(`train needs --model (${ZOO_NAMES.join(', ')} or a .json spec), or --resume CHECKPOINT`);
@@ -144,6 +146,11 @@ export function trainCommand(io: CliIo, argv: readonly string[]): Command {
     const out = resolve(io.cwd, flags.out ?? `${name}.safetensors`);
     const teacher = recipe.distill ? (await readModelFile(resolveModelFile(recipe.distill.teacher, io.cwd))).model : undefined;
     const data = await loadCliDataset(flags, io);
+    if (resumeDataset && Object.entries(resumeDataset.checksums).some(([file, md5]) => data.checksums[file] !== md5)) {
+      throw new ConvscopeError(
+        `the checkpoint was trained on ${resumeDataset.name}, but the data found now (${data.name}) has other files; resume with --dataset ${resumeDataset.name} and the same data`,
+      );
+    }
     const controller = new AbortController();
     const onSigint = () => {
       if (controller.signal.aborted) process.exit(130);
