@@ -24,10 +24,11 @@ export const TMP_BYTES: usize = 192;
 }
 
 /**
- * C[4,8] (+)= Ap[kc][4] · Bp[kc][8]; ldc in bytes. With bias != 0 the sums start from
- * bias[0..4) (one value per row) instead of zero.
+ * C[4,8] (+)= Ap[kc][4] · B[kc][8]; ldc in bytes. B's rows are bs bytes apart: 32 for a
+ * packed panel, the row stride of B when it is read in place. With bias != 0 the sums start
+ * from bias[0..4) (one value per row) instead of zero.
  */
-export function tile4x8(kc: i32, a: usize, b: usize, c: usize, ldc: usize, add: bool, bias: usize): void {
+export function tile4x8(kc: i32, a: usize, b: usize, bs: usize, c: usize, ldc: usize, add: bool, bias: usize): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
@@ -57,7 +58,7 @@ export function tile4x8(kc: i32, a: usize, b: usize, c: usize, ldc: usize, add: 
     c30 = mac(c30, av, b0);
     c31 = mac(c31, av, b1);
     a += 16;
-    b += 32;
+    b += bs;
   }
   const c1 = c + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
   if (add) {
@@ -97,7 +98,7 @@ function tileEdge(kc: i32, a: usize, b: usize, c: usize, ldc: usize, add: bool, 
       }
     }
   }
-  tile4x8(kc, a, b, tmp, 32, add, tb);
+  tile4x8(kc, a, b, 32, tmp, 32, add, tb);
   for (let i = 0; i < mr; i++) {
     for (let j = 0; j < nr; j++) {
       store<f32>(c + <usize>i * ldc + (<usize>j << 2), load<f32>(tmp + (<usize>(i * 8 + j) << 2)));
@@ -128,7 +129,7 @@ export function blockTiles(
         const mr = min(4, M - i);
         const cp = c + <usize>i * ldcB + (<usize>j << 2);
         const bi = bias != 0 ? bias + (<usize>i << 2) : 0;
-        if (mr == 4 && nr == 8) tile4x8(kc, ap, bp, cp, ldcB, add, bi);
+        if (mr == 4 && nr == 8) tile4x8(kc, ap, bp, 32, cp, ldcB, add, bi);
         else tileEdge(kc, ap, bp, cp, ldcB, add, bi, mr, nr, tmp);
       }
     }
@@ -383,6 +384,8 @@ const G_M = 0, G_N = 1, G_K = 2, G_A = 3, G_B = 4, G_C = 5, G_FLAGS = 6;
 
 /** B panels a thread packs at a time when it owns a range of columns: NCP x KC x 8 floats = 256 KiB. */
 const NCP: i32 = 32;
+/** Up to this many 4-row panels of op(A), a B that is not transposed is read in place. */
+const SMALL_M_PANELS: i32 = 4;
 
 export function gemmScratch(nt: i32): usize {
   const M = argI(G_M), N = argI(G_N), K = argI(G_K), flags = argI(G_FLAGS);
@@ -422,6 +425,34 @@ export function gemmOp(tid: i32, nt: i32): void {
   const Ap = scratchBase();
   const after = Ap + ((<usize>mp * aps + 63) & ~63);
   for (let ip = share(mp, tid, nt), e = share(mp, tid + 1, nt); ip < e; ip++) packAPanel(Ap + <usize>ip * aps, a, M, K, transA, ip);
+  if (!transB && (M & 3) == 0 && mp <= SMALL_M_PANELS && np >= nt) {
+    // Few rows (e.g. a dense layer's dW = dyᵀ·x): B's rows are read in place, 8 columns at a
+    // time, since packing B would cost about as much as the few tiles that use each panel. Same
+    // blocks and order as below, so the same bits; only a partial last panel is packed.
+    const mine = after + <usize>tid * (<usize>(KC * 32) + TMP_BYTES);
+    const tmp = mine + <usize>(KC * 32);
+    barrier(nt);
+    const j0 = share(np, tid, nt), j1 = share(np, tid + 1, nt);
+    const full = N >> 3;
+    const rowB = <usize>N << 2;
+    for (let k0 = 0; k0 < K; k0 += KC) {
+      const kc = min(KC, K - k0);
+      const add = accumulate || k0 > 0;
+      const ak = Ap + (<usize>k0 << 4);
+      const bk = b + <usize>k0 * rowB;
+      for (let jp = j0; jp < j1; jp++) {
+        const cj = c + (<usize>jp << 5);
+        if (jp < full) {
+          const bp = bk + (<usize>jp << 5);
+          for (let ip = 0; ip < mp; ip++) tile4x8(kc, ak + <usize>ip * aps, bp, rowB, cj + <usize>(ip << 2) * ldcB, ldcB, add, 0);
+        } else {
+          packBPanel(mine, b, N, K, false, jp, k0, kc);
+          blockTiles(ak, aps, mp, mine, 0, 1, kc, cj, N, M, N - (jp << 3), add, 0, tmp);
+        }
+      }
+    }
+    return;
+  }
   if (np >= nt) {
     // Each thread owns a range of columns and packs its B in L2-sized blocks as it goes.
     const mine = after + <usize>tid * (<usize>(NCP * KC * 32) + TMP_BYTES);

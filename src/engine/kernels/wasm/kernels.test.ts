@@ -56,6 +56,9 @@ describe('gemm', () => {
     [64, 500, 40],
     [2, 2, 257],
     [129, 31, 1],
+    [16, 37, 300], // few rows, B read in place: a partial last panel, K past one 256 block
+    [16, 784, 64], // a dense layer's dW at batch 64
+    [4, 8, 3],
   ];
   const shapes: [number, number, number][] = [];
   for (const M of sizes) for (const N of sizes) for (const K of sizes) if ((M * 7 + N * 3 + K) % 4 === 0 || M === 1 || N === 1) shapes.push([M, N, K]);

@@ -28,7 +28,7 @@ function runAll(k: Kernels): Uint8Array[] {
   const keep = (a: Float32Array | Int32Array): void => {
     out.push(new Uint8Array(a.buffer.slice(a.byteOffset, a.byteOffset + a.byteLength)));
   };
-  for (const [M, N, K] of [[64, 500, 80], [3, 7, 700], [33, 65, 17], [150, 2, 300]] as const) {
+  for (const [M, N, K] of [[64, 500, 80], [3, 7, 700], [33, 65, 17], [150, 2, 300], [16, 37, 300], [8, 200, 64]] as const) {
     for (let flags = 0; flags < 8; flags++) {
       const c = rand(rng, M * N);
       k.gemm(c, rand(rng, M * K), rand(rng, K * N), { M, N, K, transA: (flags & 1) !== 0, transB: (flags & 2) !== 0, accumulate: (flags & 4) !== 0 });
