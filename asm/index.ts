@@ -42,6 +42,14 @@ export function ctrlBytes(): usize {
   return CTRL_BYTES;
 }
 
+/**
+ * Zeroes n bytes at p. The JS side zeroes new kernel buffers through this: a typed array's
+ * fill() on a shared memory runs several times slower than this memset.
+ */
+export function zeroBytes(p: usize, n: usize): void {
+  memory.fill(p, 0, n);
+}
+
 /** Binds this instance to the control block; canBlock = 0 on threads that must not wait. */
 export function init(at: usize, canBlock: i32): void {
   setCtrl(at, canBlock != 0);

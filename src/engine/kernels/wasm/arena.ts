@@ -26,6 +26,8 @@ export class Arena {
     readonly memory: WasmMemory,
     readonly base: number,
     private readonly shared: boolean,
+    /** zeroes bytes in the memory (the module's memset); a typed-array fill when absent */
+    private readonly zero: ((p: number, bytes: number) => void) | null = null,
   ) {
     const buf = memory.buffer;
     this.f32 = new Float32Array(buf);
@@ -46,7 +48,8 @@ export class Arena {
     this.top = p + bytes;
     if (this.top > this.capacity) this.grow();
     this.poolTop = this.top;
-    this.f32.fill(0, p >> 2, (p + bytes + 3) >> 2);
+    if (this.zero !== null) this.zero(p, (bytes + 3) & ~3);
+    else this.f32.fill(0, p >> 2, (p + bytes + 3) >> 2);
     return p;
   }
 

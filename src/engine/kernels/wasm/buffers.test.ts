@@ -93,6 +93,16 @@ test('new buffers are zeroed, also where released ones were; release frees back 
   expect(b.every((v) => v === 0)).toBe(true);
   buf.release(m);
   expect(buf.mark()).toBe(m);
+  // odd sizes and Int32 buffers: zeroed exactly, the buffer before them left alone
+  const keep = buf.f32(3);
+  keep.fill(5);
+  const m2 = buf.mark();
+  buf.i32(7).fill(-1);
+  buf.release(m2);
+  const c = buf.i32(7);
+  expect([...c]).toEqual([0, 0, 0, 0, 0, 0, 0]);
+  expect([...keep]).toEqual([5, 5, 5]);
+  buf.release(m);
 });
 
 test('buffers survive the memory growing under them, and kernel calls keep working', () => {

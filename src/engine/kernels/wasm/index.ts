@@ -88,7 +88,7 @@ const MAX_THREADS = 63;
 const WORKER_START_TIMEOUT_MS = 20000;
 
 function asExports(e: Record<string, unknown>): ModuleExports {
-  for (const name of ['heapBase', 'init', 'scratchBytes', 'exec', 'stopWorkers']) {
+  for (const name of ['heapBase', 'init', 'scratchBytes', 'exec', 'stopWorkers', 'zeroBytes']) {
     if (typeof e[name] !== 'function') throw new Error(`kernel module lacks export ${name}`);
   }
   return e as unknown as ModuleExports;
@@ -208,7 +208,7 @@ export async function createWasmKernels(opts: WasmKernelOptions = {}): Promise<F
   const ex = asExports(instance.exports);
   const ctrl = (ex.heapBase() + 63) & ~63;
   const arenaBase = ctrl + CTRL.bytes;
-  const arena = new Arena(memory, arenaBase, shared);
+  const arena = new Arena(memory, arenaBase, shared, (p, n) => ex.zeroBytes(p, n));
   ex.init(ctrl, shared && !canBlockHere() ? 0 : 1);
 
   let workers: KernelWorker[] = [];

@@ -16,6 +16,7 @@ export interface ModuleExports {
   scratchBytes(op: number, nt: number): number;
   exec(op: number, nt: number): void;
   stopWorkers(): void;
+  zeroBytes(p: number, n: number): void;
 }
 
 export type KernelOps = Omit<Kernels, 'name'>;
