@@ -143,6 +143,7 @@ const convCases: ConvCase[] = [
   { N: 2, C: 2, H: 5, W: 5, outC: 130, kH: 3, kW: 3, pad: 'same' }, // outC past one 128-row block
   { N: 2, C: 2, H: 4, W: 6, outC: 260, kH: 1, kW: 3 }, // dx reduction (outC) past one 256 block
   { N: 1, C: 2, H: 1, W: 9, outC: 3, kH: 1, kW: 3, s: [1, 3] },
+  { N: 1, C: 3, H: 10, W: 18, outC: 6, kH: 3, kW: 3 }, // one image split by channels whose 9 rows straddle 4-row panels
 ];
 
 describe('conv2d', () => {
