@@ -13,7 +13,7 @@ import { WASM_SOURCE_HASH, wasmBinaries } from '../src/engine/kernels/wasm/kerne
 import { CTRL, OP } from '../src/engine/kernels/wasm/layout.js';
 
 const ROOT = join(ASM_DIR as string, '..');
-const EXPORTS = ['heapBase', 'ctrlBytes', 'init', 'scratchBytes', 'exec', 'workerLoop', 'stopWorkers'];
+const EXPORTS = ['heapBase', 'ctrlBytes', 'init', 'scratchBytes', 'exec', 'workerLoop', 'stopWorkers', 'zeroBytes'];
 
 test('the generated module was built from the current asm/ sources (run npm run build:wasm if not)', () => {
   expect(generatedHash()).toBe(sourceHash());
