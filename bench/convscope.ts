@@ -9,15 +9,6 @@ import { withKernelScratch } from '../src/engine/kernels/index.js';
 import { Sequential } from '../src/nn/model.js';
 import { zooEntry } from '../src/models/zoo.js';
 import type { ModelSpec } from '../src/nn/spec.js';
-
-/**
- * The zoo's architecture as the peers run it: the shipped mlp deskews its input first, which
- * PyTorch's and TF.js's copies do not, so the race leaves that step out.
- */
-export function benchSpec(name: string): ModelSpec {
-  const { deskew: _deskew, ...spec } = zooEntry(name).spec;
-  return spec;
-}
 import { train } from '../src/train/trainer.js';
 import type { BatchSource } from '../src/train/batch-source.js';
 import {
@@ -35,6 +26,15 @@ import {
   type Workload,
   warmupOf,
 } from './figures.js';
+
+/**
+ * The zoo's architecture as the peers run it: the shipped mlp deskews its input first, which
+ * PyTorch's and TF.js's copies do not, so the race leaves that step out.
+ */
+export function benchSpec(name: string): ModelSpec {
+  const { deskew: _deskew, ...spec } = zooEntry(name).spec;
+  return spec;
+}
 
 export interface BenchData {
   train: BatchSource;

@@ -11,7 +11,7 @@ import { Rng } from '../../rng.js';
 import { conv2dBackwardReference, conv2dForwardReference, type Conv2dDims } from '../conv.js';
 import { createWasmKernels, prefersDirectConv, type FastKernels } from './index.js';
 import { spawnNodeWorker } from './node-threads.js';
-import { abs, convDims, convName, expectClose, rand, type ConvCase } from './testing.js';
+import { abs, convDims, convName, expectClose, rand, type ConvCase, expectBackwardComputesOnlyWhatIsAsked } from './testing.js';
 
 let single: FastKernels;
 let dual: FastKernels;
@@ -87,26 +87,7 @@ describe('direct conv2d against the reference', () => {
   }
 
   test('null dx, dw or db: only what is asked is computed, and x or w is not read when not needed', () => {
-    const d = convDims(cases[6]!);
-    const K = d.C * d.kH * d.kW;
-    const rng = new Rng(5);
-    const x = rand(rng, d.N * d.C * d.H * d.W), w = rand(rng, d.outC * K), dy = rand(rng, d.N * d.outC * d.oH * d.oW);
-    const dw = new Float32Array(d.outC * K), db = new Float32Array(d.outC), dx = new Float32Array(x.length);
-    conv2dBackwardReference(dx, dw, db, dy, x, w, d);
-    const dwB = new Float32Array(dw.length), dbB = new Float32Array(db.length), dxB = new Float32Array(dx.length);
-    conv2dBackwardReference(dxB, dwB, dbB, abs(dy), abs(x), abs(w), d);
-    for (const k of [single, dual]) {
-      const dw2 = new Float32Array(dw.length), db2 = new Float32Array(db.length);
-      k.conv2dBackward(null, dw2, db2, dy, x, w, d);
-      expectClose(dw2, dw, dwB, 'dw without dx');
-      expectClose(db2, db, dbB, 'db without dx');
-      const dx2 = new Float32Array(dx.length).fill(NaN);
-      k.conv2dBackward(dx2, null, null, dy, new Float32Array(0), w, d);
-      expectClose(dx2, dx, dxB, 'dx alone');
-      const db3 = new Float32Array(db.length);
-      k.conv2dBackward(null, null, db3, dy, new Float32Array(0), new Float32Array(0), d);
-      expectClose(db3, db, dbB, 'db alone');
-    }
+    expectBackwardComputesOnlyWhatIsAsked([single, dual], convDims(cases[6]!), 5);
   });
 
   test("'auto': direct forward up to LeNet conv2's size, direct backward only for tiny's few channels", () => {

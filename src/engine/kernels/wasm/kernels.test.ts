@@ -19,7 +19,7 @@ import {
 } from '../pool.js';
 import { createWasmKernels, type FastKernels } from './index.js';
 import { spawnNodeWorker } from './node-threads.js';
-import { abs, convDims, convName, expectClose, rand, type ConvCase } from './testing.js';
+import { abs, convDims, convName, expectClose, rand, type ConvCase, expectBackwardComputesOnlyWhatIsAsked } from './testing.js';
 
 function expectSame(got: Float32Array | Int32Array, want: Float32Array | Int32Array, what: string): void {
   expect(got.length, `${what}: length`).toBe(want.length);
@@ -178,27 +178,7 @@ describe('conv2d', () => {
   }
 
   test('backward with null dx, null dw and null db computes only what is asked', () => {
-    const d = convDims(convCases[2]!);
-    const K = d.C * d.kH * d.kW;
-    const rng = new Rng(3);
-    const x = rand(rng, d.N * d.C * d.H * d.W), w = rand(rng, d.outC * K), dy = rand(rng, d.N * d.outC * d.oH * d.oW);
-    const dw = new Float32Array(d.outC * K), db = new Float32Array(d.outC), dx = new Float32Array(x.length);
-    conv2dBackwardReference(dx, dw, db, dy, x, w, d);
-    const dwB = new Float32Array(dw.length), dbB = new Float32Array(db.length), dxB = new Float32Array(dx.length);
-    conv2dBackwardReference(dxB, dwB, dbB, abs(dy), abs(x), abs(w), d);
-    for (const k of [single, dual]) {
-      const dw2 = new Float32Array(dw.length), db2 = new Float32Array(db.length);
-      k.conv2dBackward(null, dw2, db2, dy, x, w, d);
-      expectClose(dw2, dw, dwB, 'dw without dx');
-      expectClose(db2, db, dbB, 'db without dx');
-      const dx2 = new Float32Array(dx.length);
-      // x is not needed without dw: pass an empty one to prove it is not read
-      k.conv2dBackward(dx2, null, null, dy, new Float32Array(0), w, d);
-      expectClose(dx2, dx, dxB, 'dx alone');
-      const db3 = new Float32Array(db.length);
-      k.conv2dBackward(null, null, db3, dy, new Float32Array(0), new Float32Array(0), d);
-      expectClose(db3, db, dbB, 'db alone');
-    }
+    expectBackwardComputesOnlyWhatIsAsked([single, dual], convDims(convCases[2]!), 3);
   });
 
   test('too-short arrays are refused naming the array and the dims', () => {

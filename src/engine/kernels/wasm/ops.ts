@@ -133,6 +133,24 @@ export function makeKernelOps(
     a[argBase + 6] = d.oH;
     a[argBase + 7] = d.oW;
   };
+  /** dx[N,C,H,W] from dy[N,C,oH,oW]: routed by argmax (max pooling) or spread evenly (argmax null). */
+  const poolBackward = (op: string, code: number, dx: Float32Array, dy: Float32Array, argmax: Int32Array | null, d: Pool2dDims): void => {
+    const nx = d.N * d.C * d.H * d.W;
+    const ny = d.N * d.C * d.oH * d.oW;
+    need(op, 'dx', dx, nx, poolText, d);
+    need(op, 'dy', dy, ny, poolText, d);
+    if (argmax) need(op, 'argmax', argmax, ny, poolText, d);
+    if (nx === 0) return;
+    arena.reset();
+    const p = ARG.pool;
+    setPoolDims(d);
+    const pdx = arena.output(dx, nx);
+    setArg(p.x, pdx);
+    setArg(p.y, arena.input(dy, ny));
+    if (argmax) setArg(p.argmax, arena.inputI32(argmax, ny));
+    run(code, nx * POOL_COST);
+    arena.copyOut(dx, pdx, nx);
+  };
 
   return {
     gemm(c: Float32Array, a: Float32Array, b: Float32Array, dims: GemmDims): void {
@@ -238,21 +256,7 @@ export function makeKernelOps(
     },
 
     maxPoolBackward(dx: Float32Array, dy: Float32Array, argmax: Int32Array, d: Pool2dDims): void {
-      const nx = d.N * d.C * d.H * d.W;
-      const ny = d.N * d.C * d.oH * d.oW;
-      need('maxPoolBackward', 'dx', dx, nx, poolText, d);
-      need('maxPoolBackward', 'dy', dy, ny, poolText, d);
-      need('maxPoolBackward', 'argmax', argmax, ny, poolText, d);
-      if (nx === 0) return;
-      arena.reset();
-      const p = ARG.pool;
-      setPoolDims(d);
-      const pdx = arena.output(dx, nx);
-      setArg(p.x, pdx);
-      setArg(p.y, arena.input(dy, ny));
-      setArg(p.argmax, arena.inputI32(argmax, ny));
-      run(OP.maxPoolBackward, nx * POOL_COST);
-      arena.copyOut(dx, pdx, nx);
+      poolBackward('maxPoolBackward', OP.maxPoolBackward, dx, dy, argmax, d);
     },
 
     avgPoolForward(y: Float32Array, x: Float32Array, d: Pool2dDims): void {
@@ -272,19 +276,7 @@ export function makeKernelOps(
     },
 
     avgPoolBackward(dx: Float32Array, dy: Float32Array, d: Pool2dDims): void {
-      const nx = d.N * d.C * d.H * d.W;
-      const ny = d.N * d.C * d.oH * d.oW;
-      need('avgPoolBackward', 'dx', dx, nx, poolText, d);
-      need('avgPoolBackward', 'dy', dy, ny, poolText, d);
-      if (nx === 0) return;
-      arena.reset();
-      const p = ARG.pool;
-      setPoolDims(d);
-      const pdx = arena.output(dx, nx);
-      setArg(p.x, pdx);
-      setArg(p.y, arena.input(dy, ny));
-      run(OP.avgPoolBackward, nx * POOL_COST);
-      arena.copyOut(dx, pdx, nx);
+      poolBackward('avgPoolBackward', OP.avgPoolBackward, dx, dy, null, d);
     },
 
     reluForward(y: Float32Array, x: Float32Array): void {

@@ -4,7 +4,8 @@
  * of each element's term magnitudes. Test support only; nothing in the engine imports it.
  */
 import { Rng } from '../../rng.js';
-import type { Conv2dDims } from '../index.js';
+import type { Conv2dDims, Kernels } from '../index.js';
+import { conv2dBackwardReference } from '../conv.js';
 
 export function rand(rng: Rng, n: number): Float32Array {
   const a = new Float32Array(n);
@@ -63,4 +64,30 @@ export function convDims(c: ConvCase): Conv2dDims {
 export function convName(c: ConvCase): string {
   const pad = c.pad === 'same' ? 'same' : `(${(c.pad ?? [0, 0, 0, 0]).join(',')})`;
   return `x=[${c.N},${c.C},${c.H},${c.W}] w=[${c.outC},${c.C},${c.kH},${c.kW}] s=${(c.s ?? [1, 1]).join('x')} p=${pad} d=${(c.d ?? [1, 1]).join('x')}`;
+}
+
+/**
+ * Conv backward with null outputs computes only what is asked: dw and db without dx, dx alone
+ * (x is passed empty to prove it is not read) and db alone (x and w empty).
+ */
+export function expectBackwardComputesOnlyWhatIsAsked(kernels: readonly Kernels[], d: Conv2dDims, seed: number): void {
+  const K = d.C * d.kH * d.kW;
+  const rng = new Rng(seed);
+  const x = rand(rng, d.N * d.C * d.H * d.W), w = rand(rng, d.outC * K), dy = rand(rng, d.N * d.outC * d.oH * d.oW);
+  const dw = new Float32Array(d.outC * K), db = new Float32Array(d.outC), dx = new Float32Array(x.length);
+  conv2dBackwardReference(dx, dw, db, dy, x, w, d);
+  const dwB = new Float32Array(dw.length), dbB = new Float32Array(db.length), dxB = new Float32Array(dx.length);
+  conv2dBackwardReference(dxB, dwB, dbB, abs(dy), abs(x), abs(w), d);
+  for (const k of kernels) {
+    const dw2 = new Float32Array(dw.length), db2 = new Float32Array(db.length);
+    k.conv2dBackward(null, dw2, db2, dy, x, w, d);
+    expectClose(dw2, dw, dwB, 'dw without dx');
+    expectClose(db2, db, dbB, 'db without dx');
+    const dx2 = new Float32Array(dx.length).fill(NaN);
+    k.conv2dBackward(dx2, null, null, dy, new Float32Array(0), w, d);
+    expectClose(dx2, dx, dxB, 'dx alone');
+    const db3 = new Float32Array(db.length);
+    k.conv2dBackward(null, null, db3, dy, new Float32Array(0), new Float32Array(0), d);
+    expectClose(db3, db, dbB, 'db alone');
+  }
 }
