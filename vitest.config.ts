@@ -10,6 +10,7 @@ export default defineConfig({
     // Node 20 validates relaxed SIMD (the kernels' FMA build) only behind this flag; with it the
     // FMA variants are tested too instead of skipped.
     execArgv: ['--experimental-wasm-relaxed-simd'],
+    setupFiles: ['test/fast-check-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
   },
