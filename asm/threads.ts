@@ -35,6 +35,10 @@ export function setCtrl(at: usize, block: bool): void {
 @inline export function argP(i: i32): usize {
   return <usize>load<u32>(ctrl + ARGS + (<usize>i << 2));
 }
+/** An f64 argument at a byte offset (a multiple of 8) inside the argument block. */
+@inline export function argF64(byteOffset: i32): f64 {
+  return load<f64>(ctrl + ARGS + <usize>byteOffset);
+}
 @inline export function scratchBase(): usize {
   return <usize>load<u32>(ctrl + SCRATCH);
 }

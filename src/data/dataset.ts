@@ -5,6 +5,7 @@
  */
 import { Rng } from '../engine/rng.js';
 import { ShapeError, SpecError } from '../engine/errors.js';
+import { kernels, lookupBytesReference } from '../engine/kernels/index.js';
 import type { DatasetName } from './catalog.js';
 import { DataError } from './errors.js';
 import type { IdxArray } from './idx.js';
@@ -89,6 +90,9 @@ export function fillBatch(
   for (let v = 0; v < 256; v++) lut[v] = v * scale + shift;
 
   const { images, labels, n } = split;
+  // Without augmentation the batch's bytes are gathered, then turned into floats in one kernel
+  // call (a JavaScript loop costs 1–3 ns a pixel, a third of a small model's training step).
+  const bytes = augment ? null : gatherBuffer(count * IMAGE_SIZE);
   for (let b = 0; b < count; b++) {
     const idx = indices[start + b];
     if (!Number.isInteger(idx) || idx < 0 || idx >= n) {
@@ -100,8 +104,22 @@ export function fillBatch(
       augmentImage(x, o, images, s, 28, 28, augment.rng, augment.options);
       for (let p = o; p < o + IMAGE_SIZE; p++) x[p] = x[p] * scale + shift;
     } else {
-      for (let p = 0; p < IMAGE_SIZE; p++) x[o + p] = lut[images[s + p]];
+      bytes!.set(images.subarray(s, s + IMAGE_SIZE), o);
     }
     y[b] = labels[idx];
   }
+  if (bytes) {
+    const k = kernels();
+    const out = x.subarray(0, count * IMAGE_SIZE);
+    if (k.lookupBytes) k.lookupBytes(out, bytes, lut);
+    else lookupBytesReference(out, bytes, lut);
+  }
+}
+
+let gathered = new Uint8Array(0);
+
+/** A reused byte buffer for one batch's pixels (batches are filled one at a time). */
+function gatherBuffer(n: number): Uint8Array {
+  if (gathered.length < n) gathered = new Uint8Array(n);
+  return gathered.subarray(0, n);
 }

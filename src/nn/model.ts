@@ -16,6 +16,7 @@ import { LeakyRelu, Relu, Sigmoid, Softmax, Tanh, softmaxRows } from './layers/a
 import { Dropout, Flatten } from './layers/reshape.js';
 import { BatchNorm } from './layers/batchnorm.js';
 import { deskewBackward, deskewForward } from './deskew.js';
+import { kernels, standardizeReference } from '../engine/kernels/index.js';
 
 /** One layer's part of a forward pass. */
 export interface TraceStep {
@@ -226,8 +227,9 @@ export class Sequential {
     const nz = this.spec.normalize;
     if (!nz) return x;
     const y = new Tensor(x.shape);
-    const inv = 1 / nz.std;
-    for (let i = 0; i < x.size; i++) y.data[i] = (x.data[i] - nz.mean) * inv;
+    const k = kernels();
+    if (k.standardize) k.standardize(y.data, x.data, nz.mean, nz.std);
+    else standardizeReference(y.data, x.data, nz.mean, nz.std);
     return y;
   }
 }

@@ -1,8 +1,24 @@
 /**
  * Reference elementwise activations and their gradients, in plain TypeScript (double-precision
  * arithmetic, rounded to float32 on store). The fast kernels must agree with these: exactly for
- * relu, to a relative 1e-6 for sigmoid. Softmax, tanh and leaky relu stay in the layers.
+ * relu, standardize and lookupBytes, to a relative 1e-6 for sigmoid. Softmax, tanh and leaky relu stay in the layers.
  */
+
+/**
+ * y[i] = (x[i] − mean) · (1/std), in double precision, rounded once to float32: the model's input
+ * standardisation. The fast kernels compute it in double too, so both give the same bits.
+ */
+export function standardizeReference(y: Float32Array, x: Float32Array, mean: number, std: number): void {
+  const inv = 1 / std;
+  const n = x.length;
+  for (let i = 0; i < n; i++) y[i] = (x[i]! - mean) * inv;
+}
+
+/** y[i] = table[bytes[i]]: byte pixels to floats through a 256-entry table. */
+export function lookupBytesReference(y: Float32Array, bytes: Uint8Array, table: Float32Array): void {
+  const n = bytes.length;
+  for (let i = 0; i < n; i++) y[i] = table[bytes[i]!]!;
+}
 
 /** y[i] = max(x[i], 0); NaN and -0 give 0. */
 export function reluForwardReference(y: Float32Array, x: Float32Array): void {

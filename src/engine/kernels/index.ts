@@ -13,10 +13,24 @@ import {
   maxPoolForwardReference,
   type Pool2dDims,
 } from './pool.js';
-import { reluBackwardReference, reluForwardReference, sigmoidBackwardReference, sigmoidForwardReference } from './elementwise.js';
+import {
+  lookupBytesReference,
+  reluBackwardReference,
+  reluForwardReference,
+  sigmoidBackwardReference,
+  sigmoidForwardReference,
+  standardizeReference,
+} from './elementwise.js';
 
 export type { GemmDims, Conv2dDims, Pool2dDims };
-export { reluBackwardReference, reluForwardReference, sigmoidBackwardReference, sigmoidForwardReference };
+export {
+  lookupBytesReference,
+  reluBackwardReference,
+  reluForwardReference,
+  sigmoidBackwardReference,
+  sigmoidForwardReference,
+  standardizeReference,
+};
 
 /** Arrays inside a fast implementation's own memory, which its ops use in place (no copies). */
 export interface KernelBuffers {
@@ -59,6 +73,10 @@ export interface Kernels {
   sigmoidForward?(y: Float32Array, x: Float32Array): void;
   /** dx = dy · y (1 − y), y = σ(x) */
   sigmoidBackward?(dx: Float32Array, dy: Float32Array, y: Float32Array): void;
+  /** y = (x − mean) · (1/std) in double precision (the model's input standardisation) */
+  standardize?(y: Float32Array, x: Float32Array, mean: number, std: number): void;
+  /** y[i] = table[bytes[i]] with a 256-entry table (byte pixels to model input) */
+  lookupBytes?(y: Float32Array, bytes: Uint8Array, table: Float32Array): void;
 }
 
 export const referenceKernels: Kernels = {
@@ -74,6 +92,8 @@ export const referenceKernels: Kernels = {
   reluBackward: reluBackwardReference,
   sigmoidForward: sigmoidForwardReference,
   sigmoidBackward: sigmoidBackwardReference,
+  standardize: standardizeReference,
+  lookupBytes: lookupBytesReference,
 };
 
 let active: Kernels = referenceKernels;

@@ -110,6 +110,13 @@ export class Arena {
     return p;
   }
 
+  /** Pointer to a copy of the bytes (byte arrays are never pool buffers). */
+  inputBytes(a: Uint8Array): number {
+    const p = this.alloc(a.length);
+    new Uint8Array(this.f32.buffer, p, a.length).set(a);
+    return p;
+  }
+
   inputI32(a: Int32Array, n: number): number {
     if (this.owns(a)) return a.byteOffset;
     const p = this.alloc(n * 4);

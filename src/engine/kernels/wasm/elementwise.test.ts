@@ -3,15 +3,18 @@
  * bit (NaN and -0 included), sigmoid within a relative 1e-6 over a dense sweep of [-110, 110]
  * and on NaN, ±Infinity, ±0, float32's extremes and subnormals; results in the subnormal range
  * may differ by one subnormal step. Lengths that are not a multiple of 4 or 16 exercise the
- * scalar tails, and 1, 2 and 3 threads must give the same bits.
+ * scalar tails, and 1, 2 and 3 threads must give the same bits. The input preparation ops
+ * (standardize, lookupBytes) agree with their references bit for bit.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { Rng } from '../../rng.js';
 import {
+  lookupBytesReference,
   reluBackwardReference,
   reluForwardReference,
   sigmoidBackwardReference,
   sigmoidForwardReference,
+  standardizeReference,
 } from '../elementwise.js';
 import { createWasmKernels, type FastKernels } from './index.js';
 import { spawnNodeWorker } from './node-threads.js';
@@ -142,4 +145,53 @@ test('arrays in kernel memory are used in place; too-short outputs are refused w
   expect(() => k.sigmoidBackward!(new Float32Array(5), new Float32Array(5), new Float32Array(4))).toThrow(
     'wasm sigmoidBackward: second input has 4 values, the input has 5',
   );
+});
+
+describe('input preparation', () => {
+  for (const n of [1, 5, 784, 64 * 784 + 3]) {
+    test(`n=${n}: standardize gives the reference's bits (double-precision arithmetic, one rounding), on 1, 2 and 3 threads`, () => {
+      const x = inputs(n, n + 3);
+      for (let i = SPECIAL.length; i < n; i += 3) x[i] = Math.fround(i / n); // pixel-like values too
+      for (const [mean, std] of [[0.1307, 0.3081], [0, 1], [-3.5, 1e-3], [1e6, 7]] as const) {
+        const want = new Float32Array(n);
+        standardizeReference(want, x, mean, std);
+        for (const k of pools) {
+          const got = new Float32Array(n).fill(-1);
+          k.standardize!(got, x, mean, std);
+          expect(firstMismatch(got, want), `mean ${mean} std ${std} threads=${k.threads}`).toBeNull();
+        }
+      }
+    });
+
+    test(`n=${n}: lookupBytes maps every byte through the table, on 1, 2 and 3 threads`, () => {
+      const rng = new Rng(n + 4);
+      const bytes = new Uint8Array(n);
+      for (let i = 0; i < n; i++) bytes[i] = i < 256 ? i : Math.floor(rng.uniform(0, 256));
+      const table = rand(new Rng(n + 5), 256);
+      const want = new Float32Array(n);
+      lookupBytesReference(want, bytes, table);
+      for (const k of pools) {
+        const got = new Float32Array(n).fill(NaN);
+        k.lookupBytes!(got, bytes, table);
+        expect(firstMismatch(got, want), `threads=${k.threads}`).toBeNull();
+      }
+    });
+  }
+
+  test('standardize matches the plain expression (x − mean) / std rounded once, written in place into kernel memory', () => {
+    const k = pools[1]!;
+    const x = k.buffers!.f32(6), y = k.buffers!.f32(6);
+    x.set([0, 1, 0.5, 0.25, 1 / 255, 254 / 255]);
+    k.standardize!(y, x, 0.1307, 0.3081);
+    expect(Array.from(y)).toEqual(Array.from(x, (v) => Math.fround((v - 0.1307) * (1 / 0.3081))));
+  });
+
+  test('bad arguments are refused with what was wrong', () => {
+    const k = pools[0]!;
+    expect(() => k.standardize!(new Float32Array(2), new Float32Array(3), 0, 1)).toThrow('wasm standardize: out has 2 values, the input has 3');
+    expect(() => k.standardize!(new Float32Array(3), new Float32Array(3), 0, 0)).toThrow('wasm standardize: needs a finite mean and std > 0, got mean 0, std 0');
+    expect(() => k.standardize!(new Float32Array(3), new Float32Array(3), NaN, 1)).toThrow('got mean NaN');
+    expect(() => k.lookupBytes!(new Float32Array(4), new Uint8Array(4), new Float32Array(255))).toThrow('wasm lookupBytes: the table has 255 entries, expected 256');
+    expect(() => k.lookupBytes!(new Float32Array(3), new Uint8Array(4), new Float32Array(256))).toThrow('wasm lookupBytes: out has 3 values, the input has 4 bytes');
+  });
 });

@@ -19,6 +19,8 @@ export const OP = {
   reluBackward: 11,
   sigmoidForward: 12,
   sigmoidBackward: 13,
+  standardize: 14,
+  lookupBytes: 15,
 } as const;
 
 /** Byte offsets inside the control block. */
@@ -44,4 +46,6 @@ export const ARG = {
   pool: { x: 8, y: 9, argmax: 10 },
   // the direct conv ops take the conv slots of convForward and convBackward
   elementwise: { n: 0, out: 1, a: 2, b: 3 },
+  // standardize's mean and 1/std are f64 at these byte offsets of the argument block (slots 4–7)
+  standardizeBytes: { mean: 16, inv: 24 },
 } as const;

@@ -291,5 +291,39 @@ export function makeKernelOps(
     sigmoidBackward(dx: Float32Array, dy: Float32Array, y: Float32Array): void {
       elementwise(OP.sigmoidBackward, 'sigmoidBackward', dx, dy, y, 1);
     },
+    standardize(y: Float32Array, x: Float32Array, mean: number, std: number): void {
+      if (!Number.isFinite(mean) || !Number.isFinite(std) || std <= 0) {
+        throw new RangeError(`wasm standardize: needs a finite mean and std > 0, got mean ${mean}, std ${std}`);
+      }
+      const n = x.length;
+      if (y.length < n) throw new ShapeError(`wasm standardize: out has ${y.length} values, the input has ${n}`);
+      if (n === 0) return;
+      arena.reset();
+      const e = ARG.elementwise;
+      setArg(e.n, n);
+      setArg(e.a, arena.input(x, n));
+      const po = arena.output(y, n);
+      setArg(e.out, po);
+      const f64 = new Float64Array(arena.f32.buffer, ctrl + CTRL.args, 4);
+      f64[ARG.standardizeBytes.mean / 8] = mean;
+      f64[ARG.standardizeBytes.inv / 8] = 1 / std;
+      run(OP.standardize, n * 2);
+      arena.copyOut(y, po, n);
+    },
+    lookupBytes(y: Float32Array, bytes: Uint8Array, table: Float32Array): void {
+      const n = bytes.length;
+      if (table.length !== 256) throw new ShapeError(`wasm lookupBytes: the table has ${table.length} entries, expected 256`);
+      if (y.length < n) throw new ShapeError(`wasm lookupBytes: out has ${y.length} values, the input has ${n} bytes`);
+      if (n === 0) return;
+      arena.reset();
+      const e = ARG.elementwise;
+      setArg(e.n, n);
+      setArg(e.a, arena.inputBytes(bytes));
+      setArg(e.b, arena.input(table, 256));
+      const po = arena.output(y, n);
+      setArg(e.out, po);
+      run(OP.lookupBytes, n);
+      arena.copyOut(y, po, n);
+    },
   };
 }
