@@ -39,6 +39,20 @@ export function withAllocator<T>(a: TensorAllocator | null, fn: () => T): T {
   }
 }
 
+/**
+ * Points `t` at `to`, after copying its values there. Only for parameters that move into the fast
+ * kernels' memory for a training run and back (Sequential.placeParams): the one place a tensor's
+ * storage changes. Code that kept the old array sees no updates while the tensor lives elsewhere.
+ */
+export function moveStorage(t: Tensor, to: Float32Array): void {
+  if (to.length !== t.data.length) {
+    throw new ShapeError(`moveStorage: the tensor ${formatShape(t.shape)} has ${t.data.length} values, the new storage ${to.length}`);
+  }
+  if (to === t.data) return;
+  to.set(t.data);
+  (t as { data: Float32Array }).data = to;
+}
+
 /** A zeroed Float32Array from the current allocator. */
 export function allocF32(n: number): Float32Array {
   return allocator ? allocator.f32(n) : new Float32Array(n);

@@ -4,7 +4,7 @@
  * at every layer. Training, the explorer and the explanations all use this one mechanism.
  */
 import { Rng } from '../engine/rng.js';
-import { Tensor, type Shape } from '../engine/tensor.js';
+import { Tensor, moveStorage, type Shape } from '../engine/tensor.js';
 import { ShapeError, SpecError, formatShape } from '../engine/errors.js';
 import type { Layer, LayerCache, Mode, Param, StateBuffer } from './layer.js';
 import { paramCount } from './layer.js';
@@ -130,8 +130,28 @@ export class Sequential {
     return l;
   }
 
+  /**
+   * Moves every parameter's value and gradient into arrays from `alloc` (the fast kernels' memory,
+   * where the kernels and the optimizer then use them in place) until the returned function is
+   * called; it copies them back into their original arrays and points the tensors there again.
+   */
+  placeParams(alloc: (n: number) => Float32Array): () => void {
+    const moved = this.params.flatMap((p) => [p.value, p.grad]).map((t) => {
+      const home = t.data;
+      moveStorage(t, alloc(home.length));
+      return { t, home };
+    });
+    return () => {
+      for (const { t, home } of moved) moveStorage(t, home);
+    };
+  }
+
   zeroGrads(): void {
-    for (const p of this.params) p.grad.data.fill(0);
+    const buffers = kernels().buffers;
+    for (const p of this.params) {
+      if (buffers) buffers.zero(p.grad.data);
+      else p.grad.data.fill(0);
+    }
   }
 
   /** Runs every layer and keeps the trace. x: [N, ...inputShape], raw (un-normalised). */

@@ -2,10 +2,13 @@
  * Optimisers with PyTorch's update rules, so recipes transfer: SGD (momentum, Nesterov, L2 weight
  * decay), Adam (L2 weight decay) and AdamW (decoupled weight decay). Weight decay touches only
  * parameters marked `decay` (weights, not biases or batch-norm scales). Their state is plain
- * Float32Arrays keyed by parameter name, so a checkpoint can save and restore it exactly.
+ * Float32Arrays keyed by parameter name, so a checkpoint can save and restore it exactly. The
+ * arithmetic runs in the kernels (sgdStep, adamStep), which agree with the reference bit for bit;
+ * placeState() lets the state live in the kernels' memory for a training run.
  */
 import type { Param } from '../nn/layer.js';
 import { SpecError } from '../engine/errors.js';
+import { adamStepReference, kernels, sgdStepReference } from '../engine/kernels/index.js';
 
 export type OptimizerSpec =
   | { kind: 'sgd'; momentum?: number; nesterov?: boolean; weightDecay?: number }
@@ -20,20 +23,42 @@ export interface Optimizer {
   /** named state tensors (momentum buffers, moments) and the step count */
   state(): { steps: number; tensors: Record<string, Float32Array> };
   loadState(state: { steps: number; tensors: Record<string, Float32Array> }): void;
+  /**
+   * Moves the state into arrays from `alloc` (and allocates new state there) until the returned
+   * function is called, which moves it back into ordinary arrays.
+   */
+  placeState(alloc: (n: number) => Float32Array): () => void;
 }
 
 abstract class BaseOptimizer implements Optimizer {
   steps = 0;
   protected readonly buffers = new Map<string, Float32Array>();
+  private alloc: (n: number) => Float32Array = (n) => new Float32Array(n);
   constructor(readonly spec: OptimizerSpec) {}
 
   protected buffer(key: string, n: number): Float32Array {
     let b = this.buffers.get(key);
     if (!b) {
-      b = new Float32Array(n);
+      b = this.alloc(n);
       this.buffers.set(key, b);
     }
     return b;
+  }
+
+  placeState(alloc: (n: number) => Float32Array): () => void {
+    const move = (to: (n: number) => Float32Array): void => {
+      for (const [k, v] of this.buffers) {
+        const there = to(v.length);
+        there.set(v);
+        this.buffers.set(k, there);
+      }
+    };
+    move(alloc);
+    this.alloc = alloc;
+    return () => {
+      move((n) => new Float32Array(n));
+      this.alloc = (n) => new Float32Array(n);
+    };
   }
 
   abstract step(params: readonly Param[], lr: number): void;
@@ -56,24 +81,13 @@ class Sgd extends BaseOptimizer {
     const mu = spec.momentum ?? 0;
     const wd = spec.weightDecay ?? 0;
     const first = this.steps === 0;
+    const k = kernels();
     for (const p of params) {
       const w = p.value.data;
-      const g = p.grad.data;
-      const lambda = p.decay ? wd : 0;
-      if (mu === 0) {
-        for (let i = 0; i < w.length; i++) w[i] -= lr * (g[i] + lambda * w[i]);
-        continue;
-      }
-      const v = this.buffer(`${p.name}.momentum`, w.length);
-      // Branches hoisted out of the loops: this runs once per parameter per step.
-      if (first) for (let i = 0; i < w.length; i++) v[i] = g[i] + lambda * w[i];
-      else for (let i = 0; i < w.length; i++) v[i] = mu * v[i] + (g[i] + lambda * w[i]);
-      if (spec.nesterov) {
-        // w has not moved since v's update, so g + λw is the same value v was built from
-        for (let i = 0; i < w.length; i++) w[i] -= lr * (g[i] + lambda * w[i] + mu * v[i]);
-      } else {
-        for (let i = 0; i < w.length; i++) w[i] -= lr * v[i];
-      }
+      const v = mu === 0 ? null : this.buffer(`${p.name}.momentum`, w.length);
+      const s = { lr, momentum: mu, weightDecay: p.decay ? wd : 0, nesterov: spec.nesterov ?? false, first };
+      if (k.sgdStep) k.sgdStep(w, p.grad.data, v, s);
+      else sgdStepReference(w, p.grad.data, v, s);
     }
     this.steps++;
   }
@@ -91,19 +105,14 @@ class Adam extends BaseOptimizer {
     this.steps++;
     const c1 = 1 / (1 - b1 ** this.steps);
     const c2 = 1 / (1 - b2 ** this.steps);
+    const k = kernels();
     for (const p of params) {
       const w = p.value.data;
-      const g = p.grad.data;
-      const lambda = p.decay ? wd : 0;
       const m = this.buffer(`${p.name}.m`, w.length);
       const v = this.buffer(`${p.name}.v`, w.length);
-      for (let i = 0; i < w.length; i++) {
-        if (decoupled) w[i] -= lr * lambda * w[i];
-        const gi = decoupled ? g[i] : g[i] + lambda * w[i];
-        m[i] = b1 * m[i] + (1 - b1) * gi;
-        v[i] = b2 * v[i] + (1 - b2) * gi * gi;
-        w[i] -= (lr * (m[i] * c1)) / (Math.sqrt(v[i] * c2) + eps);
-      }
+      const s = { lr, weightDecay: p.decay ? wd : 0, decoupled, beta1: b1, beta2: b2, eps, c1, c2 };
+      if (k.adamStep) k.adamStep(w, p.grad.data, m, v, s);
+      else adamStepReference(w, p.grad.data, m, v, s);
     }
   }
 }

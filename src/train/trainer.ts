@@ -12,7 +12,7 @@ import { kernels, withKernelScratch } from '../engine/kernels/index.js';
 import { SpecError } from '../engine/errors.js';
 import type { Sequential } from '../nn/model.js';
 import { computeLoss, distillationLoss, type LossName } from '../nn/losses.js';
-import { createOptimizer, type OptimizerSpec } from './optimizers.js';
+import { createOptimizer, type Optimizer, type OptimizerSpec } from './optimizers.js';
 import { learningRateAt, type ScheduleSpec } from './schedules.js';
 import type { BatchSource } from './batch-source.js';
 import { evaluate } from './metrics.js';
@@ -110,11 +110,6 @@ export function epochOrder(n: number, seed: number, epoch: number): Uint32Array 
 
 export async function train(model: Sequential, data: BatchSource, recipe: Recipe, opts: TrainOptions = {}): Promise<TrainResult> {
   checkRecipe(recipe);
-  const now = opts.now ?? (() => Date.now());
-  const n = Math.min(data.size, recipe.limit ?? data.size);
-  const B = recipe.batchSize;
-  const stepsPerEpoch = Math.ceil(n / B);
-  const totalSteps = stepsPerEpoch * recipe.epochs;
   const optimizer = createOptimizer(recipe.optimizer);
   if (recipe.distill && !opts.teacher) throw new SpecError(`recipe: distillation from ${recipe.distill.teacher} needs the teacher model`);
   const rng = new Rng(recipe.seed).fork(2);
@@ -124,11 +119,47 @@ export async function train(model: Sequential, data: BatchSource, recipe: Recipe
   rng.setState(s.rng);
   optimizer.loadState(s.optimizer);
 
+  // With fast kernels that own memory, the run's parameters, gradients, optimizer state and
+  // batch buffer live there (the kernels and the optimizer use them in place) and go back to
+  // ordinary arrays when it ends; each step's tensors live there too and are freed after the
+  // step. One run at a time holds that memory: it is a stack, and two interleaved runs
+  // (training is async) would free each other's buffers.
+  const buffers = placementHeld ? null : (kernels().buffers ?? null);
+  if (!buffers) return trainLoop(model, data, recipe, opts, optimizer, rng, s, null);
+  placementHeld = true;
+  const mark = buffers.mark();
+  const alloc = (k: number): Float32Array => buffers.f32(k);
+  const restoreParams = model.placeParams(alloc);
+  const restoreState = optimizer.placeState(alloc);
+  try {
+    return await trainLoop(model, data, recipe, opts, optimizer, rng, s, alloc);
+  } finally {
+    restoreState();
+    restoreParams();
+    buffers.release(mark);
+    placementHeld = false;
+  }
+}
+
+let placementHeld = false;
+
+async function trainLoop(
+  model: Sequential,
+  data: BatchSource,
+  recipe: Recipe,
+  opts: TrainOptions,
+  optimizer: Optimizer,
+  rng: Rng,
+  s: TrainState,
+  alloc: ((n: number) => Float32Array) | null,
+): Promise<TrainResult> {
+  const now = opts.now ?? (() => Date.now());
+  const n = Math.min(data.size, recipe.limit ?? data.size);
+  const B = recipe.batchSize;
+  const stepsPerEpoch = Math.ceil(n / B);
+  const totalSteps = stepsPerEpoch * recipe.epochs;
   const per = data.shape.reduce((a, b) => a * b, 1);
-  // With fast kernels that own memory, each step's tensors live there (used in place, no garbage)
-  // and are freed when the step ends; the batch buffer stays for the whole run.
-  const buffers = kernels().buffers ?? null;
-  const x = buffers ? buffers.f32(B * per) : new Float32Array(B * per);
+  const x = alloc ? alloc(B * per) : new Float32Array(B * per);
   const y = new Int32Array(B);
   const params = model.params;
   const K = model.outputShape.reduce((a, b) => a * b, 1);

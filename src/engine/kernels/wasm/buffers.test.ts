@@ -123,3 +123,18 @@ test('a release to something that is not a mark is refused', () => {
   expect(() => buf.release(m + 64)).toThrow(`kernel buffers: release(${m + 64}) is not a mark of this pool`);
   expect(() => buf.release(-1)).toThrow('is not a mark of this pool');
 });
+
+test('zero clears exactly the array, in kernel memory or not', () => {
+  const mark = buf.mark();
+  const before = inBuf(new Float32Array([1, 2, 3]));
+  const a = inBuf(new Float32Array([4, 5, 6, 7, 8]));
+  const after = inBuf(new Float32Array([9, 10]));
+  buf.zero(a.subarray(1, 4));
+  expect(Array.from(a)).toEqual([4, 0, 0, 0, 8]);
+  expect(Array.from(before)).toEqual([1, 2, 3]);
+  expect(Array.from(after)).toEqual([9, 10]);
+  const heap = new Float32Array([1, -1]);
+  buf.zero(heap);
+  expect(Array.from(heap)).toEqual([0, 0]);
+  buf.release(mark);
+});

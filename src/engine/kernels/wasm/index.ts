@@ -238,6 +238,10 @@ export async function createWasmKernels(opts: WasmKernelOptions = {}): Promise<F
         },
         mark: () => arena.poolMark(),
         release: (m) => arena.poolRelease(m),
+        zero: (a) => {
+          if (arena.owns(a)) ex.zeroBytes(a.byteOffset, a.byteLength);
+          else a.fill(0);
+        },
       }
     : null;
   return {

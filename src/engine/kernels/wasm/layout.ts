@@ -21,6 +21,8 @@ export const OP = {
   sigmoidBackward: 13,
   standardize: 14,
   lookupBytes: 15,
+  sgdStep: 16,
+  adamStep: 17,
 } as const;
 
 /** Byte offsets inside the control block. */
@@ -48,4 +50,8 @@ export const ARG = {
   elementwise: { n: 0, out: 1, a: 2, b: 3 },
   // standardize's mean and 1/std are f64 at these byte offsets of the argument block (slots 4–7)
   standardizeBytes: { mean: 16, inv: 24 },
+  // optimizer steps (asm/optimizer.ts): i32 slots, then f64 hyperparameters at byte offsets
+  optimizer: { n: 0, w: 1, g: 2, s1: 3, s2: 4, flags: 5 },
+  sgdBytes: { lr: 32, momentum: 40, lambda: 48 },
+  adamBytes: { lr: 32, lambda: 40, beta1: 48, oneMinusBeta1: 56, beta2: 64, oneMinusBeta2: 72, c1: 80, c2: 88, eps: 96, lrLambda: 104 },
 } as const;

@@ -4,7 +4,7 @@
  * op's arguments into the control block, picks one or all threads by the amount of work, runs
  * the op and copies the outputs back. Semantics are the reference kernels'.
  */
-import type { Conv2dDims, GemmDims, Kernels, Pool2dDims } from '../index.js';
+import type { AdamStep, Conv2dDims, GemmDims, Kernels, Pool2dDims, SgdStep } from '../index.js';
 import { ShapeError } from '../../errors.js';
 import type { Arena } from './arena.js';
 import { ARG, CTRL, GEMM_FLAG, OP } from './layout.js';
@@ -53,6 +53,14 @@ export function prefersDirectConv(d: Conv2dDims, pass: 'forward' | 'backward'): 
 /** Work of one sigmoid element in multiply-adds (exp polynomial and a division), for the threshold. */
 const SIGMOID_COST = 16;
 
+/** Refuses state arrays whose length differs from the parameter array's. */
+function sameLength(op: string, n: number, g: Float32Array, s1: Float32Array | null, s2: Float32Array | null): void {
+  const named: [string, Float32Array | null][] = [['g', g], [op === 'sgdStep' ? 'v' : 'm', s1], ['v', s2]];
+  for (const [name, a] of named) {
+    if (a !== null && a.length !== n) throw new ShapeError(`wasm ${op}: ${name} has ${a.length} values, w has ${n}`);
+  }
+}
+
 /** Refuses an array shorter than the dims need; the dims are only described on failure. */
 function need<D>(op: string, name: string, a: { length: number } | null, n: number, describe: (d: D) => string, d: D): void {
   if (a !== null && a.length < n) throw new ShapeError(`wasm ${op}: ${name} has ${a.length} values, ${describe(d)} needs ${n}`);
@@ -95,6 +103,8 @@ export function makeKernelOps(
     run(op, n * cost);
     arena.copyOut(out, po, n);
   };
+  /** The argument block as doubles, for ops with f64 hyperparameters (a fresh view: memory may have grown). */
+  const f64Args = (): Float64Array => new Float64Array(arena.f32.buffer, ctrl + CTRL.args, (CTRL.bytes - CTRL.args) / 8);
   const run = (op: number, work: number): void => {
     const nt = state.threads > 1 && work >= state.minParallelWork ? state.threads : 1;
     const bytes = ex.scratchBytes(op, nt);
@@ -304,11 +314,64 @@ export function makeKernelOps(
       setArg(e.a, arena.input(x, n));
       const po = arena.output(y, n);
       setArg(e.out, po);
-      const f64 = new Float64Array(arena.f32.buffer, ctrl + CTRL.args, 4);
-      f64[ARG.standardizeBytes.mean / 8] = mean;
-      f64[ARG.standardizeBytes.inv / 8] = 1 / std;
+      const f = f64Args();
+      f[ARG.standardizeBytes.mean / 8] = mean;
+      f[ARG.standardizeBytes.inv / 8] = 1 / std;
       run(OP.standardize, n * 2);
       arena.copyOut(y, po, n);
+    },
+    sgdStep(w: Float32Array, g: Float32Array, v: Float32Array | null, s: SgdStep): void {
+      const momentum = s.momentum !== 0 && v !== null;
+      const n = w.length;
+      sameLength('sgdStep', n, g, momentum ? v : null, null);
+      if (n === 0) return;
+      arena.reset();
+      const a = ARG.optimizer;
+      setArg(a.n, n);
+      const pw = arena.input(w, n);
+      setArg(a.w, pw);
+      setArg(a.g, arena.input(g, n));
+      const pv = momentum ? arena.input(v, n) : 0;
+      setArg(a.s1, pv);
+      setArg(a.s2, 0);
+      setArg(a.flags, (momentum ? 1 : 0) | (s.nesterov ? 2 : 0) | (s.first ? 4 : 0));
+      const f = f64Args();
+      f[ARG.sgdBytes.lr / 8] = s.lr;
+      f[ARG.sgdBytes.momentum / 8] = s.momentum;
+      f[ARG.sgdBytes.lambda / 8] = s.weightDecay;
+      run(OP.sgdStep, n * 4);
+      arena.copyOut(w, pw, n);
+      if (momentum) arena.copyOut(v, pv, n);
+    },
+    adamStep(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, s: AdamStep): void {
+      const n = w.length;
+      sameLength('adamStep', n, g, m, v);
+      if (n === 0) return;
+      arena.reset();
+      const a = ARG.optimizer;
+      setArg(a.n, n);
+      const pw = arena.input(w, n), pm = arena.input(m, n), pv = arena.input(v, n);
+      setArg(a.w, pw);
+      setArg(a.g, arena.input(g, n));
+      setArg(a.s1, pm);
+      setArg(a.s2, pv);
+      setArg(a.flags, s.decoupled ? 1 : 0);
+      const f = f64Args();
+      const b = ARG.adamBytes;
+      f[b.lr / 8] = s.lr;
+      f[b.lambda / 8] = s.weightDecay;
+      f[b.beta1 / 8] = s.beta1;
+      f[b.oneMinusBeta1 / 8] = 1 - s.beta1;
+      f[b.beta2 / 8] = s.beta2;
+      f[b.oneMinusBeta2 / 8] = 1 - s.beta2;
+      f[b.c1 / 8] = s.c1;
+      f[b.c2 / 8] = s.c2;
+      f[b.eps / 8] = s.eps;
+      f[b.lrLambda / 8] = s.lr * s.weightDecay;
+      run(OP.adamStep, n * 12);
+      arena.copyOut(w, pw, n);
+      arena.copyOut(m, pm, n);
+      arena.copyOut(v, pv, n);
     },
     lookupBytes(y: Float32Array, bytes: Uint8Array, table: Float32Array): void {
       const n = bytes.length;
