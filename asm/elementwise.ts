@@ -112,9 +112,9 @@ export function sigmoidBackwardOp(tid: i32, nt: i32): void {
 // Input preparation, one pass each instead of a JavaScript loop (about 1–3 ns a value there):
 //   standardize   y = f32((f64(x) − mean) · inv)   in double precision, exactly as the reference
 //                 (elementwise.ts) computes it, so both kernels feed the first layer the same bits
-//   lookupBytes   y = table[bytes[i]]               256 float32 entries: a byte image to floats
-// args: 0 n, 1 out, 2 input (x or bytes), 3 table (lookupBytes); standardize's mean and inv are
-// f64 at byte offsets 16 and 24 of the argument block (slots 4–7).
+//   scaleBytes    y = f32(f64(bytes[i])·scale + shift) a byte image to floats, also in double
+// args: 0 n, 1 out, 2 input (x or bytes); the f64 pair (mean, inv) or (scale, shift) sits at byte
+// offsets 16 and 24 of the argument block (slots 4–7).
 
 export function standardizeOp(tid: i32, nt: i32): void {
   const n = argI(0), y = argP(1), x = argP(2);
@@ -135,10 +135,20 @@ export function standardizeOp(tid: i32, nt: i32): void {
   }
 }
 
-export function lookupBytesOp(tid: i32, nt: i32): void {
-  const n = argI(0), y = argP(1), bytes = argP(2), table = argP(3);
+export function scaleBytesOp(tid: i32, nt: i32): void {
+  const n = argI(0), y = argP(1), bytes = argP(2);
+  const scale = argF64(16), shift = argF64(24);
   const i0 = block(n, tid, nt), i1 = block(n, tid + 1, nt);
-  for (let i = i0; i < i1; i++) {
-    store<f32>(y + (<usize>i << 2), load<f32>(table + (<usize>load<u8>(bytes + <usize>i) << 2)));
+  const a = f64x2.splat(scale), b = f64x2.splat(shift);
+  let i = i0;
+  for (; i + 4 <= i1; i += 4) {
+    // four bytes widened to four i32, each half through double precision
+    const q = i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(bytes + <usize>i)));
+    const lo = f32x4.demote_f64x2_zero(f64x2.add(f64x2.mul(f64x2.convert_low_i32x4_u(q), a), b));
+    const hi = f32x4.demote_f64x2_zero(f64x2.add(f64x2.mul(f64x2.convert_low_i32x4_u(v128.shuffle<i32>(q, q, 2, 3, 0, 1)), a), b));
+    v128.store(y + (<usize>i << 2), v128.shuffle<f32>(lo, hi, 0, 1, 4, 5));
+  }
+  for (; i < i1; i++) {
+    store<f32>(y + (<usize>i << 2), <f32>(<f64>load<u8>(bytes + <usize>i) * scale + shift));
   }
 }

@@ -2,6 +2,7 @@
  * Where one training step's time goes, by phase and by layer, split into time inside the kernels
  * and the JavaScript around them (allocation, elementwise loops, copies). It replays the training
  * loop's calls (fill, zeroGrads, forward, loss, backward, optimizer step) with timers around each
+ * (its tensors placed in kernel memory as train() places them)
  * layer and each kernel call; the timers cost a little, so its totals run slightly below
  * `npm run bench`'s throughput. A diagnostic, not a benchmark: nothing is compared or saved.
  *
@@ -36,9 +37,11 @@ function timedKernels(k: Kernels, t: Timers, current: { key: string }): Kernels 
   const optional = <F extends (...a: never[]) => void>(f: F | undefined) => (f ? (wrap(f.bind(k) as (...a: unknown[]) => void) as unknown as F) : undefined);
   const relu = { reluForward: optional(k.reluForward), reluBackward: optional(k.reluBackward) };
   const sigmoid = { sigmoidForward: optional(k.sigmoidForward), sigmoidBackward: optional(k.sigmoidBackward) };
+  const input = { standardize: optional(k.standardize), scaleBytes: optional(k.scaleBytes) };
+  const optimizer = { sgdStep: optional(k.sgdStep), adamStep: optional(k.adamStep) };
   return {
     ...k,
-    ...Object.fromEntries(Object.entries({ ...relu, ...sigmoid }).filter(([, f]) => f !== undefined)),
+    ...Object.fromEntries(Object.entries({ ...relu, ...sigmoid, ...input, ...optimizer }).filter(([, f]) => f !== undefined)),
     name: k.name,
     gemm: wrap(k.gemm.bind(k)),
     conv2dForward: wrap(k.conv2dForward.bind(k)),
@@ -83,10 +86,16 @@ async function main(argv: string[]): Promise<void> {
     const model = new Sequential(benchSpec(name), 1);
     for (const l of model.layers) timeLayer(l, t, current);
     const opt = createOptimizer({ kind: 'sgd', momentum: 0.9 });
+    // as train() does: parameters, gradients, optimizer state and the batch in kernel memory
+    const buffers = kernels().buffers ?? null;
+    if (buffers) {
+      model.placeParams((n) => buffers.f32(n));
+      opt.placeState((n) => buffers.f32(n));
+    }
     const B = 64;
     const batches = Math.min(Number(batchesText), Math.floor(source.size / B));
     const order = epochOrder(source.size, 1, 0);
-    const x = new Float32Array(B * 784);
+    const x = buffers ? buffers.f32(B * 784) : new Float32Array(B * 784);
     const y = new Int32Array(B);
     const params = model.params;
     const warm = 10;

@@ -5,7 +5,7 @@
  */
 import { Rng } from '../engine/rng.js';
 import { ShapeError, SpecError } from '../engine/errors.js';
-import { kernels, lookupBytesReference } from '../engine/kernels/index.js';
+import { kernels, scaleBytesReference } from '../engine/kernels/index.js';
 import type { DatasetName } from './catalog.js';
 import { DataError } from './errors.js';
 import type { IdxArray } from './idx.js';
@@ -86,8 +86,6 @@ export function fillBatch(
 
   const scale = 1 / (255 * normalize.std);
   const shift = -normalize.mean / normalize.std;
-  const lut = new Float32Array(256);
-  for (let v = 0; v < 256; v++) lut[v] = v * scale + shift;
 
   const { images, labels, n } = split;
   // Without augmentation the batch's bytes are gathered, then turned into floats in one kernel
@@ -111,8 +109,8 @@ export function fillBatch(
   if (bytes) {
     const k = kernels();
     const out = x.subarray(0, count * IMAGE_SIZE);
-    if (k.lookupBytes) k.lookupBytes(out, bytes, lut);
-    else lookupBytesReference(out, bytes, lut);
+    if (k.scaleBytes) k.scaleBytes(out, bytes, scale, shift);
+    else scaleBytesReference(out, bytes, scale, shift);
   }
 }
 

@@ -1,7 +1,7 @@
 /**
  * Reference elementwise activations and their gradients, in plain TypeScript (double-precision
  * arithmetic, rounded to float32 on store). The fast kernels must agree with these: exactly for
- * relu, standardize and lookupBytes, to a relative 1e-6 for sigmoid. Softmax, tanh and leaky relu stay in the layers.
+ * relu, standardize and scaleBytes, to a relative 1e-6 for sigmoid. Softmax, tanh and leaky relu stay in the layers.
  */
 
 /**
@@ -14,8 +14,11 @@ export function standardizeReference(y: Float32Array, x: Float32Array, mean: num
   for (let i = 0; i < n; i++) y[i] = (x[i]! - mean) * inv;
 }
 
-/** y[i] = table[bytes[i]]: byte pixels to floats through a 256-entry table. */
-export function lookupBytesReference(y: Float32Array, bytes: Uint8Array, table: Float32Array): void {
+/** y[i] = bytes[i]·scale + shift in double precision, rounded once: byte pixels to floats. */
+export function scaleBytesReference(y: Float32Array, bytes: Uint8Array, scale: number, shift: number): void {
+  // through a table: 256 values computed once, the same bits as the arithmetic per pixel
+  const table = new Float32Array(256);
+  for (let v = 0; v < 256; v++) table[v] = v * scale + shift;
   const n = bytes.length;
   for (let i = 0; i < n; i++) y[i] = table[bytes[i]!]!;
 }

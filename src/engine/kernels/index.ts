@@ -14,7 +14,7 @@ import {
   type Pool2dDims,
 } from './pool.js';
 import {
-  lookupBytesReference,
+  scaleBytesReference,
   reluBackwardReference,
   reluForwardReference,
   sigmoidBackwardReference,
@@ -26,7 +26,7 @@ import { adamStepReference, sgdStepReference, type AdamStep, type SgdStep } from
 export type { GemmDims, Conv2dDims, Pool2dDims, AdamStep, SgdStep };
 export { adamStepReference, sgdStepReference };
 export {
-  lookupBytesReference,
+  scaleBytesReference,
   reluBackwardReference,
   reluForwardReference,
   sigmoidBackwardReference,
@@ -79,8 +79,8 @@ export interface Kernels {
   sigmoidBackward?(dx: Float32Array, dy: Float32Array, y: Float32Array): void;
   /** y = (x − mean) · (1/std) in double precision (the model's input standardisation) */
   standardize?(y: Float32Array, x: Float32Array, mean: number, std: number): void;
-  /** y[i] = table[bytes[i]] with a 256-entry table (byte pixels to model input) */
-  lookupBytes?(y: Float32Array, bytes: Uint8Array, table: Float32Array): void;
+  /** y[i] = bytes[i]·scale + shift in double precision (byte pixels to model input) */
+  scaleBytes?(y: Float32Array, bytes: Uint8Array, scale: number, shift: number): void;
   /** one SGD update of w (and its momentum v) in place */
   sgdStep?(w: Float32Array, g: Float32Array, v: Float32Array | null, s: SgdStep): void;
   /** one Adam/AdamW update of w, m and v in place */
@@ -101,7 +101,7 @@ export const referenceKernels: Kernels = {
   sigmoidForward: sigmoidForwardReference,
   sigmoidBackward: sigmoidBackwardReference,
   standardize: standardizeReference,
-  lookupBytes: lookupBytesReference,
+  scaleBytes: scaleBytesReference,
   sgdStep: sgdStepReference,
   adamStep: adamStepReference,
 };

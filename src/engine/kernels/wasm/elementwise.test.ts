@@ -4,12 +4,12 @@
  * and on NaN, ±Infinity, ±0, float32's extremes and subnormals; results in the subnormal range
  * may differ by one subnormal step. Lengths that are not a multiple of 4 or 16 exercise the
  * scalar tails, and 1, 2 and 3 threads must give the same bits. The input preparation ops
- * (standardize, lookupBytes) agree with their references bit for bit.
+ * (standardize, scaleBytes) agree with their references bit for bit.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { Rng } from '../../rng.js';
 import {
-  lookupBytesReference,
+  scaleBytesReference,
   reluBackwardReference,
   reluForwardReference,
   sigmoidBackwardReference,
@@ -163,17 +163,18 @@ describe('input preparation', () => {
       }
     });
 
-    test(`n=${n}: lookupBytes maps every byte through the table, on 1, 2 and 3 threads`, () => {
+    test(`n=${n}: scaleBytes gives the reference's bits (bytes·scale + shift in double, one rounding), on 1, 2 and 3 threads`, () => {
       const rng = new Rng(n + 4);
       const bytes = new Uint8Array(n);
       for (let i = 0; i < n; i++) bytes[i] = i < 256 ? i : Math.floor(rng.uniform(0, 256));
-      const table = rand(new Rng(n + 5), 256);
-      const want = new Float32Array(n);
-      lookupBytesReference(want, bytes, table);
-      for (const k of pools) {
-        const got = new Float32Array(n).fill(NaN);
-        k.lookupBytes!(got, bytes, table);
-        expect(firstMismatch(got, want), `threads=${k.threads}`).toBeNull();
+      for (const [scale, shift] of [[1 / 255, 0], [1 / (255 * 0.3081), -0.1307 / 0.3081], [-3.7, 1e3], [1e-30, 0]] as const) {
+        const want = new Float32Array(n);
+        scaleBytesReference(want, bytes, scale, shift);
+        for (const k of pools) {
+          const got = new Float32Array(n).fill(NaN);
+          k.scaleBytes!(got, bytes, scale, shift);
+          expect(firstMismatch(got, want), `scale ${scale} shift ${shift} threads=${k.threads}`).toBeNull();
+        }
       }
     });
   }
@@ -191,7 +192,7 @@ describe('input preparation', () => {
     expect(() => k.standardize!(new Float32Array(2), new Float32Array(3), 0, 1)).toThrow('wasm standardize: out has 2 values, the input has 3');
     expect(() => k.standardize!(new Float32Array(3), new Float32Array(3), 0, 0)).toThrow('wasm standardize: needs a finite mean and std > 0, got mean 0, std 0');
     expect(() => k.standardize!(new Float32Array(3), new Float32Array(3), NaN, 1)).toThrow('got mean NaN');
-    expect(() => k.lookupBytes!(new Float32Array(4), new Uint8Array(4), new Float32Array(255))).toThrow('wasm lookupBytes: the table has 255 entries, expected 256');
-    expect(() => k.lookupBytes!(new Float32Array(3), new Uint8Array(4), new Float32Array(256))).toThrow('wasm lookupBytes: out has 3 values, the input has 4 bytes');
+    expect(() => k.scaleBytes!(new Float32Array(4), new Uint8Array(4), NaN, 0)).toThrow('wasm scaleBytes: needs a finite scale and shift, got scale NaN, shift 0');
+    expect(() => k.scaleBytes!(new Float32Array(3), new Uint8Array(4), 1, 0)).toThrow('wasm scaleBytes: out has 3 values, the input has 4 bytes');
   });
 });

@@ -373,19 +373,23 @@ export function makeKernelOps(
       arena.copyOut(m, pm, n);
       arena.copyOut(v, pv, n);
     },
-    lookupBytes(y: Float32Array, bytes: Uint8Array, table: Float32Array): void {
+    scaleBytes(y: Float32Array, bytes: Uint8Array, scale: number, shift: number): void {
+      if (!Number.isFinite(scale) || !Number.isFinite(shift)) {
+        throw new RangeError(`wasm scaleBytes: needs a finite scale and shift, got scale ${scale}, shift ${shift}`);
+      }
       const n = bytes.length;
-      if (table.length !== 256) throw new ShapeError(`wasm lookupBytes: the table has ${table.length} entries, expected 256`);
-      if (y.length < n) throw new ShapeError(`wasm lookupBytes: out has ${y.length} values, the input has ${n} bytes`);
+      if (y.length < n) throw new ShapeError(`wasm scaleBytes: out has ${y.length} values, the input has ${n} bytes`);
       if (n === 0) return;
       arena.reset();
       const e = ARG.elementwise;
       setArg(e.n, n);
       setArg(e.a, arena.inputBytes(bytes));
-      setArg(e.b, arena.input(table, 256));
       const po = arena.output(y, n);
       setArg(e.out, po);
-      run(OP.lookupBytes, n);
+      const f = f64Args();
+      f[ARG.scaleBytesBytes.scale / 8] = scale;
+      f[ARG.scaleBytesBytes.shift / 8] = shift;
+      run(OP.scaleBytes, n * 2);
       arena.copyOut(y, po, n);
     },
   };
