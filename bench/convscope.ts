@@ -86,14 +86,15 @@ export async function trainThroughput(name: BenchModel, data: BenchData, w: Work
 export function inferThroughput(name: BenchModel, data: BenchData, w: Workload): InferFigure {
   const model = new Sequential(benchSpec(name), SEED);
   const B = w.inferBatch;
-  const per = data.test.shape.reduce((a, b) => a * b, 1);
-  const x = new Float32Array(B * per);
   const y = new Int32Array(B);
   const order = Uint32Array.from({ length: B }, (_, i) => i);
   const pass = (count: number): void => {
-    data.test.fill(x, y, order, 0, count, null);
-    // as evaluate() does: the batch's tensors live in the kernels' memory and are freed after it
-    withKernelScratch(() => model.forward(new Tensor([count, ...data.test.shape], x.subarray(0, count * per))));
+    // as evaluate() does: the batch and its tensors live in the kernels' memory, freed after it
+    withKernelScratch(() => {
+      const input = new Tensor([count, ...data.test.shape]);
+      data.test.fill(input.data, y, order, 0, count, null);
+      model.forward(input);
+    });
   };
   // Warm the JIT on a small batch: a warm-up pass at full size would cost seconds with the TS kernels.
   pass(Math.min(B, 50));

@@ -36,9 +36,7 @@ export function evaluate(model: Sequential, data: BatchSource, opts: { batchSize
   const total = Math.min(data.size, opts.limit ?? data.size);
   const B = Math.min(opts.batchSize ?? 1000, Math.max(1, total));
   const K = model.outputShape.reduce((a, b) => a * b, 1);
-  const per = data.shape.reduce((a, b) => a * b, 1);
   const order = Uint32Array.from({ length: total }, (_, i) => i);
-  const x = new Float32Array(B * per);
   const y = new Int32Array(B);
   const confusion = Array.from({ length: K }, () => new Array<number>(K).fill(0));
   const keepWorst = opts.worst ?? 10;
@@ -48,9 +46,10 @@ export function evaluate(model: Sequential, data: BatchSource, opts: { batchSize
   const lastKind = model.layers[model.layers.length - 1].kind;
   for (let start = 0; start < total; start += B) {
     const count = Math.min(B, total - start);
-    data.fill(x, y, order, start, count, null);
-    const input = new Tensor([count, ...data.shape], x.subarray(0, count * per));
     withKernelScratch(() => {
+      // the batch too lives in the kernels' memory: filled and standardised there in place
+      const input = new Tensor([count, ...data.shape]);
+      data.fill(input.data, y, order, start, count, null);
       const probs = toProbabilities(model.forward(input).output, lastKind);
       for (let i = 0; i < count; i++) {
         const row = probs.data.subarray(i * K, (i + 1) * K);
