@@ -157,3 +157,31 @@ describe('model backward from any layer', () => {
     expect(() => model.backward(trace, new Tensor([1, 3]), { from: 1 })).toThrow(/must have its output's shape \[1,2,4,4\], got \[1,3\]/);
   });
 });
+
+describe('the training backward pass', () => {
+  const specs = {
+    'mlp (flatten first)': { input: [1, 4, 5], layers: [{ kind: 'flatten' }, { kind: 'dense', units: 6 }, { kind: 'sigmoid' }, { kind: 'dense', units: 3 }] },
+    'cnn (conv first)': { input: [2, 5, 5], layers: [{ kind: 'conv2d', outC: 3, k: 3 }, { kind: 'relu' }, { kind: 'flatten' }, { kind: 'dense', units: 3 }] },
+  } as const;
+  for (const [name, spec] of Object.entries(specs)) {
+    it(`${name}: the same parameter gradients as backward(), without running anything below the lowest layer with parameters`, () => {
+      const x = randomInput([3, ...spec.input], 4);
+      const seed = randomInput([3, 3], 5);
+      const a = new Sequential(spec as never, 7), b = new Sequential(spec as never, 7);
+      a.backward(a.forward(x), seed);
+      const lowest = b.layers.findIndex((l) => l.params.length > 0);
+      const calls: { layer: number; inputGrad: boolean }[] = [];
+      b.layers.forEach((l, i) => {
+        const inner = l.backward.bind(l);
+        l.backward = (dy, cache, opts) => {
+          calls.push({ layer: i, inputGrad: opts.inputGrad ?? true });
+          return inner(dy, cache, opts);
+        };
+      });
+      b.backwardForTraining(b.forward(x), seed);
+      expect(calls.map((c) => c.layer)).toEqual(b.layers.map((_, i) => i).filter((i) => i >= lowest).reverse());
+      expect(calls.at(-1)).toEqual({ layer: lowest, inputGrad: false });
+      a.params.forEach((p, i) => expect(Array.from(b.params[i]!.grad.data), p.name).toEqual(Array.from(p.grad.data)));
+    });
+  }
+});

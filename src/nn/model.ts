@@ -212,9 +212,13 @@ export class Sequential {
    * backward() it keeps no gradients and skips the first layer's input gradient, which nothing needs.
    */
   backwardForTraining(trace: ForwardResult, dOutput: Tensor): void {
+    // Below the lowest layer with parameters no gradient is needed (an MLP's first dense layer
+    // sits on a flatten: its input gradient would be a batch × 784 product thrown away).
+    const lowest = this.layers.findIndex((l) => l.params.length > 0);
+    if (lowest < 0) return;
     let g: Tensor | null = dOutput;
-    for (let i = this.layers.length - 1; i >= 0 && g; i--) {
-      g = this.layers[i].backward(g, trace.steps[i].cache, { paramGrads: true, inputGrad: i > 0 });
+    for (let i = this.layers.length - 1; i >= lowest && g; i--) {
+      g = this.layers[i].backward(g, trace.steps[i].cache, { paramGrads: true, inputGrad: i > lowest });
     }
   }
 
