@@ -55,7 +55,7 @@ let shared: FastKernels;
 let plain: FastKernels;
 beforeAll(async () => {
   shared = await createWasmKernels({ sharedMemory: true });
-  plain = await createWasmKernels();
+  plain = await createWasmKernels({ sharedMemory: false });
 });
 afterAll(async () => {
   await shared.dispose();

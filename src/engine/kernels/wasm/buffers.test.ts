@@ -13,7 +13,7 @@ let plain: FastKernels;
 let pooled: FastKernels;
 let buf: KernelBuffers;
 beforeAll(async () => {
-  plain = await createWasmKernels();
+  plain = await createWasmKernels({ sharedMemory: false });
   pooled = await createWasmKernels({ threads: 2, spawnWorker: spawnNodeWorker, minParallelWork: 0 });
   buf = pooled.buffers!;
 });
@@ -35,12 +35,13 @@ function inBuf(a: Float32Array): Float32Array {
   return b;
 }
 
-test('buffers exist only on shared memory: with threads or sharedMemory, not on a plain single thread', async () => {
+test('buffers exist only on shared memory: by default wherever SharedArrayBuffer exists, one thread too; not with sharedMemory: false', async () => {
   expect(plain.buffers).toBeNull();
   expect(pooled.buffers).not.toBeNull();
-  const one = await createWasmKernels({ sharedMemory: true });
+  const one = await createWasmKernels();
   expect(one.threads).toBe(1);
   expect(one.buffers).not.toBeNull();
+  expect(one.fallback).toBeNull();
   await one.dispose();
 });
 

@@ -23,7 +23,7 @@ import { rand } from './testing.js';
 let pools: FastKernels[] = [];
 beforeAll(async () => {
   pools = [
-    await createWasmKernels(),
+    await createWasmKernels({ sharedMemory: false }),
     await createWasmKernels({ threads: 2, spawnWorker: spawnNodeWorker, minParallelWork: 0 }),
     await createWasmKernels({ threads: 3, spawnWorker: spawnNodeWorker, minParallelWork: 0 }),
   ];

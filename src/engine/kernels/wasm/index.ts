@@ -43,7 +43,12 @@ export interface WasmKernelOptions {
    * --experimental-wasm-relaxed-simd). Faster, but bytes then depend on the CPU; default false.
    */
   fma?: boolean;
-  /** Use a shared memory even on one thread, so that `buffers` is available (needs SharedArrayBuffer). */
+  /**
+   * Use a shared memory on one thread too, so that `buffers` is available (needs SharedArrayBuffer).
+   * Default: wherever SharedArrayBuffer is available. With buffers, training keeps the model's
+   * parameters and each step's tensors in the kernels' memory; measured on one thread that trains
+   * the zoo's mlp ~28% and tiny ~17% faster than copying into the kernels every call.
+   */
   sharedMemory?: boolean;
   /** Ops with fewer multiply-adds (pooling counts 8 per input element) than this run on one thread (default 2^20). */
   minParallelWork?: number;
@@ -191,7 +196,7 @@ export async function createWasmKernels(opts: WasmKernelOptions = {}): Promise<F
   if (opts.sharedMemory === true && !sharedOk) {
     notes.push('sharedMemory: shared WebAssembly memory is unavailable here, so there are no kernel buffers');
   }
-  const shared = threads > 1 || (opts.sharedMemory === true && sharedOk);
+  const shared = threads > 1 || (opts.sharedMemory !== false && sharedOk);
   let memory: WasmMemory;
   if (shared) {
     try {

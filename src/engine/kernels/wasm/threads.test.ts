@@ -75,7 +75,7 @@ function firstDifference(a: Uint8Array[], b: Uint8Array[]): string | null {
 
 const pools: FastKernels[] = [];
 beforeAll(async () => {
-  pools.push(await createWasmKernels());
+  pools.push(await createWasmKernels({ sharedMemory: false }));
   for (const threads of [2, 3]) pools.push(await createWasmKernels({ threads, spawnWorker: spawnNodeWorker, minParallelWork: 0 }));
 });
 afterAll(async () => {
