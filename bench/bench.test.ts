@@ -8,7 +8,7 @@ import { loadDataset } from '../src/data/node-source.js';
 import { splitSource } from '../src/data/split-source.js';
 import { mnistDir } from '../test/helpers.js';
 import { isNa, trainFigure, type ModelFigures, type TrainFigure, type Workload } from './figures.js';
-import { computeRatios, markdownTable, naNotes, type RunnerResult } from './report.js';
+import { computeRatios, markdownTable, medianOfRounds, naNotes, type RunnerResult } from './report.js';
 import { parseOptions, runConvscope, workloads } from './run.js';
 
 const tiny: Workload = {
@@ -115,6 +115,22 @@ describe('report', () => {
     expect(rows[4]).toContain('0.400');
     expect(naNotes(runners, ['mlp'])).toEqual(['TF.js cpu, mlp train: cannot train', 'TF.js wasm: not installed']);
   });
+
+  it('rounds: each figure is the median round, every round kept; latency’s median is by time; an n/a round is skipped', () => {
+    const round = (train: number, infer: number, ms: number): RunnerResult => ({ id: 'a', label: 'convscope wasm 1T', group: 'convscope', detail: { kernels: 'wasm' }, models: { mlp: fig(train, infer, ms) } });
+    const merged = medianOfRounds([round(4000, 9000, 0.5), round(1000, 9500, 0.9), round(5000, 3000, 0.3)]);
+    expect(merged.models.mlp?.train).toMatchObject({ imagesPerSecond: 4000 });
+    expect(merged.models.mlp?.infer).toMatchObject({ imagesPerSecond: 9000 });
+    expect(merged.models.mlp?.latency).toMatchObject({ medianMs: 0.5 });
+    expect(merged.detail).toEqual({ kernels: 'wasm', rounds: { mlp: { train: [4000, 1000, 5000], infer: [9000, 9500, 3000], latency: [0.5, 0.9, 0.3] } } });
+    // an even count takes the lower middle: never the luckiest round
+    expect(medianOfRounds([round(4000, 1, 1), round(1000, 1, 1)]).models.mlp?.train).toMatchObject({ imagesPerSecond: 1000 });
+    const failed: RunnerResult = { ...round(0, 0, 0), models: { mlp: { ...fig(1, 1, 1), train: { na: 'failed: boom' } } } };
+    expect(medianOfRounds([failed, round(3000, 1, 1), round(2000, 1, 1)]).models.mlp?.train).toMatchObject({ imagesPerSecond: 2000 });
+    expect(medianOfRounds([failed]).models.mlp?.train).toEqual({ na: 'failed: boom' });
+    expect(medianOfRounds([failed, failed]).models.mlp?.train).toEqual({ na: 'failed: boom' });
+    expect(() => medianOfRounds([round(1, 1, 1), { ...round(1, 1, 1), id: 'b' }])).toThrow('medianOfRounds: rounds of different runners (a, b)');
+  });
 });
 
 describe('options and workloads', () => {
@@ -126,7 +142,11 @@ describe('options and workloads', () => {
 
   it('reads the flags', () => {
     const o = parseOptions(['--quick', '--time-to-99', '--only', 'torch', '--models', 'lenet', '--data', '/tmp/mnist', '--no-save']);
-    expect(o).toMatchObject({ quick: true, timeTo99: true, groups: ['torch'], models: ['lenet'], dataDir: '/tmp/mnist', save: false });
+    expect(o).toMatchObject({ quick: true, timeTo99: true, groups: ['torch'], models: ['lenet'], dataDir: '/tmp/mnist', save: false, rounds: 1 });
+    expect(parseOptions([]).rounds).toBe(3);
+    expect(parseOptions(['--rounds', '5']).rounds).toBe(5);
+    expect(() => parseOptions(['--rounds', '0'])).toThrow('--rounds: expected a whole number from 1 to 20, got "0"');
+    expect(() => parseOptions(['--rounds', '2.5'])).toThrow('--rounds: expected a whole number from 1 to 20, got "2.5"');
   });
 
   it('--quick does less of everything, and TF.js cpu never trains LeNet with more than a batch', () => {

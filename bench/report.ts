@@ -44,6 +44,42 @@ export function figureValue(f: Figure<object> | undefined, which: FigureName): n
   return (f as { imagesPerSecond: number }).imagesPerSecond;
 }
 
+/**
+ * One runner measured in several rounds, as one result: each figure is the round whose value is
+ * the median (with an even count, the lower middle one by value, so never the luckiest), and
+ * `detail.rounds` keeps every round's value, in run order. Rounds of a runner share its id.
+ */
+export function medianOfRounds(rounds: readonly RunnerResult[]): RunnerResult {
+  if (rounds.length === 0) throw new RangeError('medianOfRounds: no rounds');
+  const first = rounds[0]!;
+  if (rounds.some((r) => r.id !== first.id)) throw new RangeError(`medianOfRounds: rounds of different runners (${rounds.map((r) => r.id).join(', ')})`);
+  if (rounds.length === 1) return first;
+  const models: RunnerResult['models'] = {};
+  const values: Partial<Record<BenchModel, Partial<Record<FigureName, (number | null)[]>>>> = {};
+  const names = [...new Set(rounds.flatMap((r) => Object.keys(r.models) as BenchModel[]))];
+  for (const m of names) {
+    const merged = {} as ModelFigures;
+    values[m] = {};
+    for (const f of FIGURES) {
+      const figs = rounds.map((r) => r.models[m]?.[f]);
+      const measured = figs.filter((x): x is NonNullable<typeof x> => x !== undefined && figureValue(x, f) !== null);
+      values[m]![f] = figs.map((x) => figureValue(x, f));
+      if (measured.length === 0) {
+        (merged as unknown as Record<string, unknown>)[f] = figs.find((x) => x !== undefined) ?? { na: 'not measured' };
+        continue;
+      }
+      // sort from worst to best, then take the lower middle
+      const better = (x: number, y: number): number => (f === 'latency' ? y - x : x - y);
+      measured.sort((a, b) => better(figureValue(a, f)!, figureValue(b, f)!));
+      (merged as unknown as Record<string, unknown>)[f] = measured[Math.floor((measured.length - 1) / 2)];
+    }
+    models[m] = merged;
+  }
+  const { na: _na, ...rest } = first;
+  const allNa = rounds.every((r) => r.na !== undefined);
+  return { ...rest, models, detail: { ...first.detail, rounds: values }, ...(allNa ? { na: first.na } : {}) };
+}
+
 function valueOf(r: RunnerResult, model: BenchModel, which: FigureName): number | null {
   return figureValue(r.models[model]?.[which], which);
 }

@@ -7,7 +7,10 @@
  * sections run separately end up together).
  *
  *   npm run bench [-- --quick] [--time-to-99] [--only convscope,torch,tfjs] [--models mlp,tiny]
- *                 [--data DIR] [--fma] [--no-save] [--no-throughput] [--out FILE]
+ *                 [--data DIR] [--fma] [--no-save] [--no-throughput] [--out FILE] [--rounds N]
+ *
+ * The fast runners run in N interleaved rounds (default 3, 1 with --quick) and each figure is the
+ * median round; the reference kernels and TF.js cpu (minutes per round) run once.
  *
  * --fma uses the kernels' relaxed-SIMD fused multiply-add (bytes then depend on the CPU).
  * bench/README.md says what each figure means and how the peers are set up.
@@ -25,7 +28,7 @@ import { benchConvscopeModel, type BenchData } from './convscope.js';
 import { BENCH_MODELS, errorText, type BenchModel, type Workload } from './figures.js';
 import { finishRun, machineInfo, startRun } from './machine.js';
 import { runTfjsBackend, runTorch, TORCH_ENVS } from './peers/run-peers.js';
-import { computeRatios, markdownTable, naNotes, type RunnerResult } from './report.js';
+import { computeRatios, markdownTable, medianOfRounds, naNotes, type RunnerResult } from './report.js';
 import { runTimeTo99, TIME_TO_99_RECIPE } from './time-to-99.js';
 import { kernelLabel, useKernels, type KernelRequest } from './use-kernels.js';
 
@@ -123,6 +126,8 @@ export interface Options {
   fma: boolean;
   save: boolean;
   out: string | null;
+  /** rounds of the fast runners (default 3; 1 with --quick) */
+  rounds: number;
 }
 
 export function parseOptions(argv: string[]): Options {
@@ -138,6 +143,7 @@ export function parseOptions(argv: string[]): Options {
       fma: { type: 'boolean', default: false },
       'no-save': { type: 'boolean', default: false },
       out: { type: 'string' },
+      rounds: { type: 'string' },
     },
     strict: true,
   });
@@ -159,7 +165,15 @@ export function parseOptions(argv: string[]): Options {
     fma: values.fma ?? false,
     save: !(values['no-save'] ?? false),
     out: values.out ?? null,
+    rounds: roundsOf(values.rounds, values.quick ?? false),
   };
+}
+
+function roundsOf(text: string | undefined, quick: boolean): number {
+  if (text === undefined) return quick ? 1 : 3;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > 20) throw new Error(`--rounds: expected a whole number from 1 to 20, got ${JSON.stringify(text)}`);
+  return n;
 }
 
 function today(): string {
@@ -167,41 +181,74 @@ function today(): string {
   return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
 }
 
-/** Runs the throughput section: every runner in turn, never two at once. */
-export async function throughputSection(o: Options): Promise<RunnerResult[]> {
-  const wl = workloads(o.quick);
-  const runners: RunnerResult[] = [];
-  if (o.groups.includes('convscope')) {
-    const data = await loadDataset({ dataset: 'mnist', dataDir: o.dataDir, download: false });
-    const bench: BenchData = { train: splitSource(data.train), test: splitSource(data.test) };
-    for (const req of KERNEL_CONFIGS(o.fma)) runners.push(await runConvscope(req, bench, req.kind === 'ts' ? wl.ts : wl.base, o.models));
+/** A runner to start: slow ones (the reference kernels, TF.js cpu) run in the first round only. */
+interface RunnerJob {
+  repeat: boolean;
+  run: () => Promise<RunnerResult>;
+}
+
+function runnerJobs(o: Options, wl: Workloads, bench: BenchData | null): RunnerJob[] {
+  const jobs: RunnerJob[] = [];
+  if (bench) {
+    for (const req of KERNEL_CONFIGS(o.fma)) {
+      jobs.push({ repeat: req.kind !== 'ts', run: () => runConvscope(req, bench, req.kind === 'ts' ? wl.ts : wl.base, o.models) });
+    }
   }
   if (o.groups.includes('torch')) {
     for (const [variant, env] of Object.entries(TORCH_ENVS)) {
-      const id = `torch-${variant}`;
-      const suffix = variant === 'default' ? '' : ` ${variant}`;
-      process.stderr.write(`  PyTorch${suffix} (child process${suffix ? `, ${Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' ')}` : ''}) ...\n`);
-      const t = await runTorch(o.dataDir, wl.base, o.models, 2, env);
-      runners.push(
-        'na' in t
-          ? naRunner(id, `PyTorch 2T${suffix}`, 'torch', t.na)
-          : { id, label: `PyTorch ${t.threads}T${suffix}`, group: 'torch', detail: { ...t, env, models: undefined }, models: t.models },
-      );
+      jobs.push({
+        repeat: true,
+        run: async () => {
+          const id = `torch-${variant}`;
+          const suffix = variant === 'default' ? '' : ` ${variant}`;
+          process.stderr.write(`  PyTorch${suffix} (child process${suffix ? `, ${Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' ')}` : ''}) ...\n`);
+          const t = await runTorch(o.dataDir, wl.base, o.models, 2, env);
+          return 'na' in t
+            ? naRunner(id, `PyTorch 2T${suffix}`, 'torch', t.na)
+            : { id, label: `PyTorch ${t.threads}T${suffix}`, group: 'torch', detail: { ...t, env, models: undefined }, models: t.models };
+        },
+      });
     }
   }
   if (o.groups.includes('tfjs')) {
     for (const backend of ['cpu', 'wasm'] as const) {
-      process.stderr.write(`  TF.js ${backend} (child process) ...\n`);
-      const t = await runTfjsBackend(backend, o.dataDir, backend === 'cpu' ? wl.tfjsCpu : wl.tfjsWasm, o.models);
-      const id = `tfjs-${backend}`;
-      runners.push(
-        'na' in t
-          ? naRunner(id, `TF.js ${backend}`, 'tfjs', t.na)
-          : { id, label: `TF.js ${backend}${backend === 'wasm' ? ` ${t.threads}T` : ''}`, group: 'tfjs', detail: { ...t, models: undefined }, models: t.models },
-      );
+      jobs.push({
+        repeat: backend === 'wasm',
+        run: async () => {
+          process.stderr.write(`  TF.js ${backend} (child process) ...\n`);
+          const t = await runTfjsBackend(backend, o.dataDir, backend === 'cpu' ? wl.tfjsCpu : wl.tfjsWasm, o.models);
+          const id = `tfjs-${backend}`;
+          return 'na' in t
+            ? naRunner(id, `TF.js ${backend}`, 'tfjs', t.na)
+            : { id, label: `TF.js ${backend}${backend === 'wasm' ? ` ${t.threads}T` : ''}`, group: 'tfjs', detail: { ...t, models: undefined }, models: t.models };
+        },
+      });
     }
   }
-  return runners;
+  return jobs;
+}
+
+/**
+ * Runs the throughput section: every runner in turn, never two at once, in `o.rounds` rounds so
+ * that a burst of someone else's work on the machine hits one round of each runner rather than
+ * one runner's only measurement; each figure is then the median round (medianOfRounds).
+ */
+export async function throughputSection(o: Options): Promise<RunnerResult[]> {
+  const wl = workloads(o.quick);
+  let bench: BenchData | null = null;
+  if (o.groups.includes('convscope')) {
+    const data = await loadDataset({ dataset: 'mnist', dataDir: o.dataDir, download: false });
+    bench = { train: splitSource(data.train), test: splitSource(data.test) };
+  }
+  const jobs = runnerJobs(o, wl, bench);
+  const byJob: RunnerResult[][] = jobs.map(() => []);
+  for (let round = 0; round < o.rounds; round++) {
+    if (o.rounds > 1) process.stderr.write(`round ${round + 1} of ${o.rounds}\n`);
+    for (const [i, job] of jobs.entries()) {
+      if (round === 0 || job.repeat) byJob[i]!.push(await job.run());
+    }
+  }
+  return byJob.map((rounds) => medianOfRounds(rounds));
 }
 
 async function main(): Promise<void> {
@@ -221,13 +268,14 @@ async function main(): Promise<void> {
     const notes = naNotes(runners, o.models);
     const torch = runners.find((r) => r.group === 'torch' && r.na === undefined);
     if (torch) machine.torch = String(torch.detail['version']);
-    report['throughput'] = { run: finishRun(run), quick: o.quick, workloads: workloads(o.quick), runners, ratios: computeRatios(runners, o.models), table, notes };
+    report['throughput'] = { run: finishRun(run), quick: o.quick, rounds: o.rounds, workloads: workloads(o.quick), runners, ratios: computeRatios(runners, o.models), table, notes };
     console.log(`\n${table}\n`);
     for (const n of notes) console.log(`- ${n}`);
     for (const r of runners) {
       const fallback = (r.detail['kernels'] as { fallback?: string | null } | undefined)?.fallback;
       if (fallback) console.log(`- ${r.label}: ${fallback}`);
     }
+    if (o.rounds > 1) console.log(`- each figure is the median of ${o.rounds} interleaved rounds (convscope ts and TF.js cpu: one); every round's value is in the JSON`);
     console.log(`- load average ${run.loadAverage.start.toFixed(2)} → ${run.loadAverage.end?.toFixed(2)} on ${machine.cores} cores`);
   }
   if (o.timeTo99) {
