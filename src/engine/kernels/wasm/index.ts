@@ -50,7 +50,7 @@ export interface WasmKernelOptions {
    * the zoo's mlp ~28% and tiny ~17% faster than copying into the kernels every call.
    */
   sharedMemory?: boolean;
-  /** Ops with fewer multiply-adds (pooling counts 8 per input element) than this run on one thread (default 2^20). */
+  /** Ops with fewer multiply-adds (pooling counts 8 per input element) than this run on one thread (default 2^22). */
   minParallelWork?: number;
   /**
    * Convolution algorithm: 'auto' (default) picks direct convolution for few channels and
@@ -87,8 +87,13 @@ export interface KernelWorkerInit {
   seen: number;
 }
 
-// About 50 µs of work on one thread: below that a worker's wake-up can cost more than it saves.
-const DEFAULT_MIN_PARALLEL_WORK = 1 << 20;
+// About 0.2 ms of work on one thread. Measured in training steps at batch 64 (`npm run bench --
+// --only convscope --models tiny,lenet`, two runs of 3 rounds each): at 2^20, tiny's convolutions
+// (about 2M multiply-adds) went to both threads and 2 threads trained at 60–71k img/s against 84k
+// on one; at 2^22 they stay on one and 2 threads match one (85–90k), while LeNet's big ops
+// (18M and more) are split either way (no change within noise). Longer spinning before a worker
+// sleeps did not close the gap, so it is the split of small ops itself that does not pay.
+const DEFAULT_MIN_PARALLEL_WORK = 1 << 22;
 const MAX_THREADS = 63;
 const WORKER_START_TIMEOUT_MS = 20000;
 
