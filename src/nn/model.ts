@@ -134,16 +134,24 @@ export class Sequential {
    * Moves every parameter's value and gradient into arrays from `alloc` (the fast kernels' memory,
    * where the kernels and the optimizer then use them in place) until the returned function is
    * called; it copies them back into their original arrays and points the tensors there again.
+   * If `alloc` fails part way, what was moved goes back before the error propagates.
    */
   placeParams(alloc: (n: number) => Float32Array): () => void {
-    const moved = this.params.flatMap((p) => [p.value, p.grad]).map((t) => {
-      const home = t.data;
-      moveStorage(t, alloc(home.length));
-      return { t, home };
-    });
-    return () => {
+    const moved: { t: Tensor; home: Float32Array }[] = [];
+    const restore = (): void => {
       for (const { t, home } of moved) moveStorage(t, home);
     };
+    try {
+      for (const t of this.params.flatMap((p) => [p.value, p.grad])) {
+        const home = t.data;
+        moveStorage(t, alloc(home.length));
+        moved.push({ t, home });
+      }
+    } catch (e) {
+      restore();
+      throw e;
+    }
+    return restore;
   }
 
   zeroGrads(): void {

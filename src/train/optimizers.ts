@@ -53,7 +53,13 @@ abstract class BaseOptimizer implements Optimizer {
         this.buffers.set(k, there);
       }
     };
-    move(alloc);
+    const home = new Map(this.buffers);
+    try {
+      move(alloc);
+    } catch (e) {
+      for (const [k, v] of home) this.buffers.set(k, v);
+      throw e;
+    }
     this.alloc = alloc;
     return () => {
       move((n) => new Float32Array(n));

@@ -126,6 +126,20 @@ describe('parameters in kernel memory during training', () => {
     model.params.forEach((p, i) => expect(p.value.data).toBe(homes[i]));
   });
 
+  it('an allocation failing part way puts back what was already moved', () => {
+    const model = new Sequential(spec, 3);
+    const homes = model.params.map((p) => p.value.data);
+    const before = paramBits(model);
+    let calls = 0;
+    const failing = (n: number): Float32Array => {
+      if (++calls === 4) throw new Error('kernel memory cannot grow');
+      return new Float32Array(n);
+    };
+    expect(() => model.placeParams(failing)).toThrow('kernel memory cannot grow');
+    model.params.forEach((p, i) => expect(p.value.data).toBe(homes[i]));
+    expect(paramBits(model)).toEqual(before);
+  });
+
   it('two interleaved runs give what each gives alone', async () => {
     const alone = await withKernels(shared, async () => {
       const a = new Sequential(spec, 5);

@@ -129,9 +129,11 @@ export async function train(model: Sequential, data: BatchSource, recipe: Recipe
   placementHeld = true;
   const mark = buffers.mark();
   const alloc = (k: number): Float32Array => buffers.f32(k);
-  const restoreParams = model.placeParams(alloc);
-  const restoreState = optimizer.placeState(alloc);
+  let restoreParams = (): void => {};
+  let restoreState = (): void => {};
   try {
+    restoreParams = model.placeParams(alloc);
+    restoreState = optimizer.placeState(alloc);
     return await trainLoop(model, data, recipe, opts, optimizer, rng, s, alloc);
   } finally {
     restoreState();
