@@ -70,11 +70,13 @@ async function draw(page: Page, digit: keyof typeof DIGIT_STROKES): Promise<stri
 }
 
 describe('drawing', () => {
-  it('predicts digits drawn stroke by stroke (exactly with a trained model), and clear empties the prediction', async () => {
+  it('predicts digits drawn stroke by stroke (exactly with a trained model) on the SIMD kernels, and clear empties the prediction', async () => {
     const model = trained.includes('lenet') ? 'lenet' : (trained[0] ?? 'lenet');
     const page = await open('drawing', `?model=${model}&view=layers`);
     const isTrained = trained.includes(model);
     await expect.poll(() => page.getByTestId('model-status').getAttribute('data-trained')).toBe(String(isTrained));
+    // the served page is cross-origin isolated, so the page runs the CLI's SIMD kernels with a worker
+    await expect.poll(() => page.getByTestId('engine').textContent(), { timeout: 15_000 }).toBe('engine: WebAssembly SIMD, 2 threads');
     for (const digit of ['1', '7', '0'] as const) {
       const shown = await draw(page, digit);
       if (isTrained) expect(shown, `${model} read the drawn ${digit} as ${shown}`).toBe(digit);

@@ -31,7 +31,8 @@ try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
       const unit = view === 'step' ? '&unit=' + (name === 'mlp' ? 'dense1:3' : 'conv1:100') : '';
       await page.goto(`${server.url}?model=${name}&view=${view}${unit}`);
-      await page.waitForFunction(() => window.__convscope?.ready === true);
+      await page.waitForFunction(() => window.__convscope?.ready === true && window.__convscope.engine !== undefined);
+      const engine = await page.evaluate(() => window.__convscope?.engine ?? '?');
       for (let r = 0; r < ROUNDS; r++) {
         await page.getByTestId('clear').click();
         const before = await samplesSoFar(page);
@@ -45,6 +46,7 @@ try {
         model: name,
         trained: info?.trained ? 'yes' : 'no',
         view,
+        engine,
         frames: s.length,
         'compute p50 ms': +quantile(s.map((x) => x.computeMs), 0.5).toFixed(1),
         'compute p90 ms': +quantile(s.map((x) => x.computeMs), 0.9).toFixed(1),

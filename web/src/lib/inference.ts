@@ -34,11 +34,11 @@ export interface LatencySample {
 
 declare global {
   interface Window {
-    __convscope?: { samples: LatencySample[]; ready: boolean };
+    __convscope?: { samples: LatencySample[]; ready: boolean; engine?: string };
   }
 }
 
-export function latencyLog(): { samples: LatencySample[]; ready: boolean } {
+export function latencyLog(): { samples: LatencySample[]; ready: boolean; engine?: string } {
   window.__convscope ??= { samples: [], ready: false };
   return window.__convscope;
 }
