@@ -53,6 +53,47 @@ export function moveStorage(t: Tensor, to: Float32Array): void {
   (t as { data: Float32Array }).data = to;
 }
 
+/** Whether new tensors come from an allocator now (inside withAllocator) rather than the heap. */
+export function hasAllocator(): boolean {
+  return allocator !== null;
+}
+
+/**
+ * Small arrays carved from shared 64 KiB ArrayBuffers: for the tensors of one forward pass that
+ * outlives its call (a trace). A separately allocated typed array costs about a microsecond here
+ * (a backing store outside the JavaScript heap), a view into a fresh chunk a tenth of that, and a
+ * single digit's trace is a dozen such arrays. Everything it hands out stays alive as long as
+ * any array from the same chunk does; large requests get their own array.
+ */
+export class ChunkAllocator implements TensorAllocator {
+  private static readonly CHUNK = 1 << 16;
+  private buffer = new ArrayBuffer(0);
+  private used = 0;
+
+  f32(n: number): Float32Array {
+    const at = this.take(n * 4);
+    return at === null ? new Float32Array(n) : new Float32Array(this.buffer, at, n);
+  }
+
+  i32(n: number): Int32Array {
+    const at = this.take(n * 4);
+    return at === null ? new Int32Array(n) : new Int32Array(this.buffer, at, n);
+  }
+
+  /** Byte offset of `bytes` zeroed bytes in the current chunk, or null when they deserve their own array. */
+  private take(bytes: number): number | null {
+    if (bytes > ChunkAllocator.CHUNK / 4) return null;
+    const at = (this.used + 15) & ~15;
+    if (at + bytes > this.buffer.byteLength) {
+      this.buffer = new ArrayBuffer(ChunkAllocator.CHUNK);
+      this.used = bytes;
+      return 0;
+    }
+    this.used = at + bytes;
+    return at;
+  }
+}
+
 /** A zeroed Float32Array from the current allocator. */
 export function allocF32(n: number): Float32Array {
   return allocator ? allocator.f32(n) : new Float32Array(n);

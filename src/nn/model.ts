@@ -4,7 +4,7 @@
  * at every layer. Training, the explorer and the explanations all use this one mechanism.
  */
 import { Rng } from '../engine/rng.js';
-import { Tensor, moveStorage, type Shape } from '../engine/tensor.js';
+import { ChunkAllocator, Tensor, hasAllocator, moveStorage, withAllocator, type Shape } from '../engine/tensor.js';
 import { ShapeError, SpecError, formatShape } from '../engine/errors.js';
 import type { Layer, LayerCache, Mode, Param, StateBuffer } from './layer.js';
 import { paramCount } from './layer.js';
@@ -168,6 +168,8 @@ export class Sequential {
     if (x.shape.length !== want.length + 1 || want.some((d, i) => d !== x.shape[i + 1])) {
       throw new ShapeError(`model: expected input [N,${want.join(',')}], got ${formatShape(x.shape)}${want.length === 3 ? ' (layout is NCHW)' : ''}`);
     }
+    // A trace that outlives this call (no scratch allocator active) takes its arrays from shared chunks.
+    if (!hasAllocator()) return withAllocator(new ChunkAllocator(), () => this.forward(x, opts));
     const mode = opts.mode ?? 'eval';
     const ctx = opts.rng ? { mode, rng: opts.rng } : { mode };
     const deskewed = this.spec.deskew ? this.deskew(x) : undefined;
