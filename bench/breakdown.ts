@@ -78,7 +78,7 @@ async function main(argv: string[]): Promise<void> {
   if (kind !== 'ts' && kind !== 'wasm') throw new Error(`breakdown: kernels must be ts or wasm, got ${JSON.stringify(kind)}`);
   const data = await loadDataset({ dataset: 'mnist', dataDir: process.env['CONVSCOPE_DATA'] ?? '../shared/mnist', download: false });
   const source = splitSource(data.train);
-  const installed = await useKernels({ kind: kind as KernelKind, threads: Number(threads), fma: false });
+  const installed = await useKernels({ kind: kind as KernelKind, threads: Number(threads), fma: process.env['CONVSCOPE_FMA'] !== 'off' });
   const t: Timers = new Map();
   const current = { key: '' };
   setKernels(timedKernels(kernels(), t, current));

@@ -64,7 +64,7 @@ async function main(argv: string[]): Promise<void> {
   if (!(BENCH_MODELS as readonly string[]).includes(model)) throw new Error(`profile: unknown model ${JSON.stringify(model)}, expected ${BENCH_MODELS.join(', ')}`);
   if (kind !== 'ts' && kind !== 'wasm') throw new Error(`profile: kernels must be ts or wasm, got ${JSON.stringify(kind)}`);
   const data = await loadDataset({ dataset: 'mnist', dataDir: process.env['CONVSCOPE_DATA'] ?? '../shared/mnist', download: false });
-  const installed = await useKernels({ kind: kind as KernelKind, threads: Number(threads), fma: false });
+  const installed = await useKernels({ kind: kind as KernelKind, threads: Number(threads), fma: process.env['CONVSCOPE_FMA'] !== 'off' });
   try {
     // One training run covers at most the 60,000 training images; longer profiles repeat it.
     const bench = { train: splitSource(data.train), test: splitSource(data.test) };

@@ -7,12 +7,13 @@
  * sections run separately end up together).
  *
  *   npm run bench [-- --quick] [--time-to-99] [--only convscope,torch,tfjs] [--models mlp,tiny]
- *                 [--data DIR] [--fma] [--no-save] [--no-throughput] [--out FILE] [--rounds N]
+ *                 [--data DIR] [--no-fma] [--no-save] [--no-throughput] [--out FILE] [--rounds N]
  *
  * The fast runners run in N interleaved rounds (default 3, 1 with --quick) and each figure is the
  * median round; the reference kernels and TF.js cpu (minutes per round) run once.
  *
- * --fma uses the kernels' relaxed-SIMD fused multiply-add (bytes then depend on the CPU).
+ * The SIMD kernels fuse multiply-adds (relaxed SIMD) as the library does by default; --no-fma
+ * measures their plain mul + add build instead.
  * bench/README.md says what each figure means and how the peers are set up.
  *
  * It orchestrates and records; the measuring is in convscope.ts, peers/ and time-to-99.ts.
@@ -21,7 +22,6 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { setFlagsFromString } from 'node:v8';
 import { loadDataset } from '../src/data/node-source.js';
 import { splitSource } from '../src/data/split-source.js';
 import { benchConvscopeModel, type BenchData } from './convscope.js';
@@ -140,7 +140,7 @@ export function parseOptions(argv: string[]): Options {
       only: { type: 'string', default: GROUPS.join(',') },
       models: { type: 'string', default: BENCH_MODELS.join(',') },
       data: { type: 'string', default: process.env['CONVSCOPE_DATA'] ?? join(REPO_ROOT, '..', 'shared', 'mnist') },
-      fma: { type: 'boolean', default: false },
+      'no-fma': { type: 'boolean', default: false },
       'no-save': { type: 'boolean', default: false },
       out: { type: 'string' },
       rounds: { type: 'string' },
@@ -162,7 +162,7 @@ export function parseOptions(argv: string[]): Options {
     groups: list(values.only ?? '', GROUPS, '--only'),
     models: list(values.models ?? '', BENCH_MODELS, '--models'),
     dataDir: resolve(values.data ?? ''),
-    fma: values.fma ?? false,
+    fma: !(values['no-fma'] ?? false),
     save: !(values['no-save'] ?? false),
     out: values.out ?? null,
     rounds: roundsOf(values.rounds, values.quick ?? false),
@@ -253,8 +253,6 @@ export async function throughputSection(o: Options): Promise<RunnerResult[]> {
 
 async function main(): Promise<void> {
   const o = parseOptions(process.argv.slice(2));
-  // Relaxed SIMD (for --fma) is behind a flag in Node 20; V8 reads it when a module is compiled, so setting it here suffices.
-  if (o.fma) setFlagsFromString('--experimental-wasm-relaxed-simd');
   const machine = machineInfo();
   const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
   process.stderr.write(`${command}\non ${machine.cpu} (${machine.cpuId ?? '?'}), ${machine.cores} cores, Node ${machine.node}\n`);

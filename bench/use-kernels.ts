@@ -7,6 +7,7 @@
 import { referenceKernels, setKernels } from '../src/engine/kernels/index.js';
 import { selectKernels } from '../src/engine/kernels/wasm/select.js';
 import { spawnNodeWorker } from '../src/engine/kernels/wasm/node-threads.js';
+import { allowRelaxedSimd } from '../src/engine/kernels/wasm/node-kernels.js';
 
 export type KernelKind = 'ts' | 'wasm';
 
@@ -14,7 +15,7 @@ export interface KernelRequest {
   kind: KernelKind;
   /** threads per op (wasm only) */
   threads: number;
-  /** fused multiply-add from relaxed SIMD, where the host has it (wasm only) */
+  /** fused multiply-add from relaxed SIMD, where the host has it (wasm only; the library's default) */
   fma: boolean;
 }
 
@@ -34,6 +35,8 @@ export interface InstalledKernels {
 
 /** Installs the requested kernels as the active ones for every layer. */
 export async function useKernels(req: KernelRequest): Promise<InstalledKernels> {
+  // what selectNodeKernels does for users: Node 20 validates relaxed SIMD only behind a V8 flag
+  if (req.kind === 'wasm' && req.fma) allowRelaxedSimd();
   const k = await selectKernels(req.kind, req.kind === 'wasm' ? { threads: req.threads, fma: req.fma, spawnWorker: spawnNodeWorker } : {});
   return {
     info: { name: k.name, threads: k.threads, fma: k.fma, fallback: k.fallback },

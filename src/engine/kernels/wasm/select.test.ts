@@ -5,7 +5,7 @@
 import { afterEach, expect, test } from 'vitest';
 import { kernels, referenceKernels, setKernels } from '../index.js';
 import { createWasmKernels, type KernelWorker } from './index.js';
-import { kernelChoiceFromEnv, selectNodeKernels } from './node-kernels.js';
+import { allowRelaxedSimd, fmaFromEnv, kernelChoiceFromEnv, selectNodeKernels } from './node-kernels.js';
 import { parseKernelChoice, selectKernels } from './select.js';
 import { decodeBase64 } from './wasm-api.js';
 
@@ -100,10 +100,50 @@ test('a worker that fails to start: one thread, and the worker error in the reas
   expect(terminated).toBe(2);
 });
 
-test('fma where relaxed SIMD is missing: plain mul+add, with the reason', async () => {
-  const k = await createWasmKernels({ fma: true });
-  expect(k.name).toBe('wasm');
-  if (!k.fma) expect(k.fallback).toMatch(/^fma: relaxed SIMD is not supported here/);
+test('fma where relaxed SIMD is missing: plain mul+add, with the reason only when it was asked for', async () => {
+  const wa = g['WebAssembly'] as { validate: (b: Uint8Array) => boolean };
+  const saved = wa.validate;
+  // the FMA builds are the ones that fail: pretend relaxed SIMD is missing by refusing 0xfd 0x85 0x02
+  wa.validate = (b) => !hasRelaxedMadd(b) && saved.call(wa, b);
+  try {
+    const asked = await createWasmKernels({ fma: true });
+    expect(asked.name).toBe('wasm');
+    expect(asked.fma).toBe(false);
+    expect(asked.fallback).toMatch(/^fma: relaxed SIMD is not supported here/);
+    const byDefault = await createWasmKernels();
+    expect(byDefault.fma).toBe(false);
+    expect(byDefault.fallback).toBeNull();
+    await asked.dispose();
+    await byDefault.dispose();
+  } finally {
+    wa.validate = saved;
+  }
+});
+
+function hasRelaxedMadd(b: Uint8Array): boolean {
+  for (let i = 0; i + 2 < b.length; i++) if (b[i] === 0xfd && b[i + 1] === 0x85 && b[i + 2] === 0x02) return true;
+  return false;
+}
+
+test('fma is the default where relaxed SIMD validates (selectNodeKernels enables it on Node 20); false turns it off', async () => {
+  expect(allowRelaxedSimd()).toBe(true);
+  const k = await createWasmKernels();
+  expect(k.fma).toBe(true);
+  const off = await createWasmKernels({ fma: false });
+  expect(off.fma).toBe(false);
+  expect(off.fallback).toBeNull();
+  const node = await selectNodeKernels('wasm', { threads: 1, fma: false });
+  expect(node.fma).toBe(false);
+  await Promise.all([k.dispose(), off.dispose(), node.dispose()]);
+});
+
+test('CONVSCOPE_FMA: on/off (1/0, true/false), unset or empty means the default; anything else is refused', () => {
+  expect(fmaFromEnv({})).toBeUndefined();
+  expect(fmaFromEnv({ CONVSCOPE_FMA: ' ' })).toBeUndefined();
+  expect(fmaFromEnv({ CONVSCOPE_FMA: 'on' })).toBe(true);
+  expect(fmaFromEnv({ CONVSCOPE_FMA: 'OFF' })).toBe(false);
+  expect(fmaFromEnv({ CONVSCOPE_FMA: '0' })).toBe(false);
+  expect(() => fmaFromEnv({ CONVSCOPE_FMA: 'fast' })).toThrow('CONVSCOPE_FMA must be on or off, got "fast"');
 });
 
 test('CONVSCOPE_KERNELS: unset or empty means no choice; a bad value is refused', () => {
