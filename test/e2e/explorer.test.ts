@@ -57,7 +57,8 @@ async function open(name: string, query: string, base = server.url, viewport = {
     if (errors.length) console.error(`page errors in ${name}:\n${errors.join('\n')}`);
   });
   await page.goto(`${base}${query}`);
-  await page.waitForFunction(() => window.__convscope?.ready === true, null, { timeout: 15_000 });
+  // ready: a model is loaded and the kernels are chosen (switching them later redraws the views)
+  await page.waitForFunction(() => window.__convscope?.ready === true && window.__convscope.engine !== undefined, null, { timeout: 15_000 });
   return page;
 }
 
@@ -102,13 +103,14 @@ describe('views', () => {
     for (const name of ZOO_NAMES) {
       await page.getByTestId('model-picker').selectOption(name);
       const model = new Sequential(ZOO[name].spec, 0);
+      // the new model loads asynchronously: wait until the architecture strip shows it (layer
+      // names repeat across models, so waiting for one layer's grid could still see the old one)
+      const arch = () => page.getByTestId('arch-layer').evaluateAll((els) => els.map((e) => e.getAttribute('data-shape')));
+      await expect
+        .poll(arch, { timeout: 15_000 })
+        .toEqual(['28×28×1', ...model.layers.map((l) => (l.outShape.length === 3 ? `${l.outShape[1]}×${l.outShape[2]}×${l.outShape[0]}` : String(l.outShape[0])))]);
       const last = model.layers[model.layers.length - 1].name;
       await page.locator(`[data-testid="unit-grid"][data-layer="${last}"]`).waitFor();
-      const arch = await page.getByTestId('arch-layer').evaluateAll((els) => els.map((e) => e.getAttribute('data-shape')));
-      expect(arch).toEqual([
-        '28×28×1',
-        ...model.layers.map((l) => (l.outShape.length === 3 ? `${l.outShape[1]}×${l.outShape[2]}×${l.outShape[0]}` : String(l.outShape[0]))),
-      ]);
       for (const l of model.layers) {
         if (l.outShape.length === 3) {
           const maps = page.locator(`[data-testid="feature-map"][data-layer="${l.name}"]`);
@@ -121,14 +123,15 @@ describe('views', () => {
       }
     }
     await page.getByTestId('model-picker').selectOption('lenet');
-    await page.locator('[data-testid="feature-map"][data-layer="conv2"]').first().waitFor();
-    const counts = await page.evaluate(() =>
-      ['conv1', 'pool1', 'conv2', 'pool2'].map((l) => {
-        const els = [...document.querySelectorAll(`[data-testid="feature-map"][data-layer="${l}"]`)];
-        return `${l}:${els.length}@${els[0]?.getAttribute('data-shape')}`;
-      }),
-    );
-    expect(counts).toEqual(['conv1:20@24x24', 'pool1:20@12x12', 'conv2:50@8x8', 'pool2:50@4x4']);
+    // polled: the cnn shown before has layers of the same names
+    const counts = () =>
+      page.evaluate(() =>
+        ['conv1', 'pool1', 'conv2', 'pool2'].map((l) => {
+          const els = [...document.querySelectorAll(`[data-testid="feature-map"][data-layer="${l}"]`)];
+          return `${l}:${els.length}@${els[0]?.getAttribute('data-shape')}`;
+        }),
+      );
+    await expect.poll(counts, { timeout: 15_000 }).toEqual(['conv1:20@24x24', 'pool1:20@12x12', 'conv2:50@8x8', 'pool2:50@4x4']);
     await page.close();
   }, 60_000);
 
@@ -226,10 +229,10 @@ describe('views', () => {
     await page.getByTestId('tab-kernels').click();
     await expect.poll(() => new URL(page.url()).search).toBe('?model=cnn&view=kernels');
     await page.reload();
-    await page.waitForFunction(() => window.__convscope?.ready === true);
+    await page.waitForFunction(() => window.__convscope?.ready === true && window.__convscope.engine !== undefined);
     expect(await page.getByTestId('model-picker').inputValue()).toBe('cnn');
     expect(await page.getByTestId('tab-kernels').getAttribute('aria-selected')).toBe('true');
-    expect(await page.getByTestId('kernels').count()).toBe(2);
+    await expect.poll(() => page.getByTestId('kernels').count()).toBe(2);
     await page.close();
   }, 60_000);
 });
