@@ -19,7 +19,7 @@ try {
   const model = models.find((m) => m.name === 'lenet' && m.trained)?.name ?? models.find((m) => m.trained)?.name ?? 'lenet';
   const page = await browser.newPage({ viewport: { width: 1200, height: 760 } });
   await page.goto(`${server.url}?model=${model}&view=layers`);
-  await page.waitForFunction(() => window.__convscope?.ready === true);
+  await page.waitForFunction(() => window.__convscope?.ready === true && window.__convscope.engine !== undefined);
   const before = await samplesSoFar(page);
   await drawStrokes(page, DIGIT_STROKES['7']);
   await waitForFrames(page, before);
