@@ -50,8 +50,7 @@ export const ARG = {
   elementwise: { n: 0, out: 1, a: 2, b: 3 },
   // standardize's mean and 1/std, scaleBytes' scale and shift: f64 at these byte offsets of the
   // argument block (slots 4–7)
-  standardizeBytes: { mean: 16, inv: 24 },
-  scaleBytesBytes: { scale: 16, shift: 24 },
+  inputPrepBytes: { first: 16, second: 24 },
   // optimizer steps (asm/optimizer.ts): i32 slots, then f64 hyperparameters at byte offsets
   optimizer: { n: 0, w: 1, g: 2, s1: 3, s2: 4, flags: 5 },
   sgdBytes: { lr: 32, momentum: 40, lambda: 48 },

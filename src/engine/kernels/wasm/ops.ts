@@ -112,6 +112,25 @@ export function makeKernelOps(
   };
   /** The argument block as doubles, for ops with f64 hyperparameters (a fresh view: memory may have grown). */
   const f64Args = (): Float64Array => new Float64Array(arena.f32.buffer, ctrl + CTRL.args, (CTRL.bytes - CTRL.args) / 8);
+  /**
+   * out = op(input) over n values, with the op's two f64 parameters (standardize: mean and 1/std;
+   * scaleBytes: scale and shift) at bytes 16 and 24 of the argument block. `input` copies or
+   * points at the input once the arena is reset.
+   */
+  const prepareInput = (op: number, out: Float32Array, n: number, input: () => number, first: number, second: number): void => {
+    if (n === 0) return;
+    arena.reset();
+    const e = ARG.elementwise;
+    setArg(e.n, n);
+    setArg(e.a, input());
+    const po = arena.output(out, n);
+    setArg(e.out, po);
+    const f = f64Args();
+    f[ARG.inputPrepBytes.first / 8] = first;
+    f[ARG.inputPrepBytes.second / 8] = second;
+    run(op, n * INPUT_PREP_COST);
+    arena.copyOut(out, po, n);
+  };
   const run = (op: number, work: number): void => {
     const nt = state.threads > 1 && work >= state.minParallelWork ? state.threads : 1;
     const bytes = ex.scratchBytes(op, nt);
@@ -314,18 +333,7 @@ export function makeKernelOps(
       }
       const n = x.length;
       if (y.length < n) throw new ShapeError(`wasm standardize: out has ${y.length} values, the input has ${n}`);
-      if (n === 0) return;
-      arena.reset();
-      const e = ARG.elementwise;
-      setArg(e.n, n);
-      setArg(e.a, arena.input(x, n));
-      const po = arena.output(y, n);
-      setArg(e.out, po);
-      const f = f64Args();
-      f[ARG.standardizeBytes.mean / 8] = mean;
-      f[ARG.standardizeBytes.inv / 8] = 1 / std;
-      run(OP.standardize, n * INPUT_PREP_COST);
-      arena.copyOut(y, po, n);
+      prepareInput(OP.standardize, y, n, () => arena.input(x, n), mean, 1 / std);
     },
     sgdStep(w: Float32Array, g: Float32Array, v: Float32Array | null, s: SgdStep): void {
       const momentum = s.momentum !== 0 && v !== null;
@@ -386,18 +394,7 @@ export function makeKernelOps(
       }
       const n = bytes.length;
       if (y.length < n) throw new ShapeError(`wasm scaleBytes: out has ${y.length} values, the input has ${n} bytes`);
-      if (n === 0) return;
-      arena.reset();
-      const e = ARG.elementwise;
-      setArg(e.n, n);
-      setArg(e.a, arena.inputBytes(bytes));
-      const po = arena.output(y, n);
-      setArg(e.out, po);
-      const f = f64Args();
-      f[ARG.scaleBytesBytes.scale / 8] = scale;
-      f[ARG.scaleBytesBytes.shift / 8] = shift;
-      run(OP.scaleBytes, n * INPUT_PREP_COST);
-      arena.copyOut(y, po, n);
+      prepareInput(OP.scaleBytes, y, n, () => arena.inputBytes(bytes), scale, shift);
     },
   };
 }
