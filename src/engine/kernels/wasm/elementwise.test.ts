@@ -16,17 +16,13 @@ import {
   sigmoidForwardReference,
   standardizeReference,
 } from '../elementwise.js';
-import { createWasmKernels, type FastKernels } from './index.js';
-import { spawnNodeWorker } from './node-threads.js';
-import { rand } from './testing.js';
+import type { FastKernels } from './index.js';
+import { threadPools } from './node-test-pools.js';
+import { firstMismatch, rand } from './testing.js';
 
 let pools: FastKernels[] = [];
 beforeAll(async () => {
-  pools = [
-    await createWasmKernels({ sharedMemory: false }),
-    await createWasmKernels({ threads: 2, spawnWorker: spawnNodeWorker, minParallelWork: 0 }),
-    await createWasmKernels({ threads: 3, spawnWorker: spawnNodeWorker, minParallelWork: 0 }),
-  ];
+  pools = await threadPools();
 });
 afterAll(async () => {
   for (const k of pools) await k.dispose();
@@ -48,11 +44,6 @@ function inputs(n: number, seed: number): Float32Array {
 
 function same(a: Float32Array, b: Float32Array): boolean {
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
-}
-
-function firstMismatch(got: Float32Array, want: Float32Array): string | null {
-  for (let i = 0; i < want.length; i++) if (!Object.is(got[i], want[i])) return `element ${i}: ${got[i]} vs ${want[i]}`;
-  return null;
 }
 
 /** Relative 1e-6, or one subnormal step (2^-149) where the reference is subnormal. */

@@ -7,26 +7,17 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { Rng } from '../../rng.js';
 import { adamStepReference, sgdStepReference, type AdamStep, type SgdStep } from '../optimizer-steps.js';
-import { createWasmKernels, type FastKernels } from './index.js';
-import { spawnNodeWorker } from './node-threads.js';
-import { rand } from './testing.js';
+import type { FastKernels } from './index.js';
+import { threadPools } from './node-test-pools.js';
+import { firstMismatch, rand } from './testing.js';
 
 let pools: FastKernels[] = [];
 beforeAll(async () => {
-  pools = [
-    await createWasmKernels({ sharedMemory: false }),
-    await createWasmKernels({ threads: 2, spawnWorker: spawnNodeWorker, minParallelWork: 0 }),
-    await createWasmKernels({ threads: 3, spawnWorker: spawnNodeWorker, minParallelWork: 0 }),
-  ];
+  pools = await threadPools();
 });
 afterAll(async () => {
   for (const k of pools) await k.dispose();
 });
-
-function firstMismatch(got: Float32Array, want: Float32Array): string | null {
-  for (let i = 0; i < want.length; i++) if (!Object.is(got[i], want[i])) return `element ${i}: ${got[i]} vs ${want[i]}`;
-  return null;
-}
 
 /** Weights, gradients and state of n values, with a few zeros and large values mixed in. */
 function arrays(n: number, seed: number): Float32Array[] {

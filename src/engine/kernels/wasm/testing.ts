@@ -13,6 +13,12 @@ export function rand(rng: Rng, n: number): Float32Array {
   return a;
 }
 
+/** The first element whose bits differ from the reference's (NaN equals NaN, -0 differs from 0), or null. */
+export function firstMismatch(got: Float32Array, want: Float32Array): string | null {
+  for (let i = 0; i < want.length; i++) if (!Object.is(got[i], want[i])) return `element ${i}: ${got[i]} vs ${want[i]}`;
+  return null;
+}
+
 export function abs(a: Float32Array): Float32Array {
   return a.map(Math.abs);
 }
