@@ -10,6 +10,7 @@
 // It deliberately knows nothing of layers: no activation fusion, no layout other than NCHW.
 import { argI, argP, barrier, scratchBase, share } from './threads';
 import { TMP_BYTES, dotTiles, outerTiles, packCols, packRows } from './gemm';
+import { biasGradient } from './bias';
 
 // args: 0 N, 1 C, 2 H, 3 W, 4 outC, 5 kH, 6 kW, 7 strideH, 8 strideW, 9 padTop, 10 padLeft,
 //       11 dilationH, 12 dilationW, 13 oH, 14 oW, then pointers
@@ -329,22 +330,7 @@ export function convBackwardOp(tid: i32, nt: i32): void {
     }
     barrier(nt);
   }
-  if (db != 0) {
-    // db[o] += Σ_n Σ_p dy[n,o,p]
-    for (let o = share(outC, tid, nt), e = share(outC, tid + 1, nt); o < e; o++) {
-      let total = load<f32>(db + (<usize>o << 2));
-      for (let n = 0; n < N; n++) {
-        const row = dy + <usize>n * yImg + <usize>o * rowP;
-        let s = f32x4.splat(0);
-        let p = 0;
-        for (; p + 4 <= P; p += 4) s = f32x4.add(s, v128.load(row + (<usize>p << 2)));
-        let t = (f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 2)) + (f32x4.extract_lane(s, 1) + f32x4.extract_lane(s, 3));
-        for (; p < P; p++) t += load<f32>(row + (<usize>p << 2));
-        total += t;
-      }
-      store<f32>(db + (<usize>o << 2), total);
-    }
-  }
+  if (db != 0) biasGradient(db, dy, N, outC, P, yImg, tid, nt);
   if (dw != 0) {
     // dW[:, r0..r1) += Σ_n dy_n · col_n[r0..r1)ᵀ, a group of G images per reduction
     const quads = (K + 3) >> 2;

@@ -13,6 +13,7 @@
 // output is summed in an order that does not depend on the thread count.
 // It deliberately leaves big channel counts to the GEMM path (asm/conv.ts); the JS side picks.
 import { argI, argP, barrier, scratchBase, share } from './threads';
+import { biasGradient, hsum } from './bias';
 
 // args: the conv args of asm/conv.ts (0..14 dims; forward 15 x, 16 w, 17 b, 18 y;
 //       backward 15 x, 16 w, 17 dy, 18 dx, 19 dw, 20 db, 0 = skip)
@@ -471,10 +472,6 @@ function dwTile(part: usize, o0: i32, mo: i32, t0: i32, nt4: i32, n0: i32, n1: i
   }
 }
 
-@inline function hsum(v: v128): f32 {
-  return (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 2)) + (f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 3));
-}
-
 export function directBackwardOp(tid: i32, nt: i32): void {
   loadDims();
   const x = argP(15), w = argP(16), dy = argP(17), dx = argP(18), dw = argP(19), db = argP(20);
@@ -507,22 +504,7 @@ export function directBackwardOp(tid: i32, nt: i32): void {
   }
   barrier(nt);
   // 2. db[o] += Σ_n Σ_p dy[n,o,p], one thread per o
-  if (db != 0) {
-    const rowP = <usize>P << 2;
-    for (let o = share(outC, tid, nt), e = share(outC, tid + 1, nt); o < e; o++) {
-      let total = load<f32>(db + (<usize>o << 2));
-      for (let n = 0; n < N; n++) {
-        const row = dy + <usize>n * yImg + <usize>o * rowP;
-        let s = f32x4.splat(0);
-        let p = 0;
-        for (; p + 4 <= P; p += 4) s = f32x4.add(s, v128.load(row + (<usize>p << 2)));
-        let t = hsum(s);
-        for (; p < P; p++) t += load<f32>(row + (<usize>p << 2));
-        total += t;
-      }
-      store<f32>(db + (<usize>o << 2), total);
-    }
-  }
+  if (db != 0) biasGradient(db, dy, N, outC, P, yImg, tid, nt);
   // 3. dW partials per image group, then their sum in group order
   if (dw != 0) {
     const G = min(N, GROUPS);
