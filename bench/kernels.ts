@@ -13,7 +13,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { referenceKernels, type Conv2dDims, type Kernels, type Pool2dDims } from '../src/engine/kernels/index.js';
+import { referenceKernels, type Conv2dDims, type GemmDims, type Kernels, type Pool2dDims } from '../src/engine/kernels/index.js';
 import { createWasmKernels, type KernelBuffers } from '../src/engine/kernels/wasm/index.js';
 import { spawnNodeWorker } from '../src/engine/kernels/wasm/node-threads.js';
 
@@ -48,15 +48,7 @@ function time(fn: () => void, budgetMs = BUDGET_MS): number {
   return best;
 }
 
-interface GemmCase {
-  name: string;
-  M: number;
-  N: number;
-  K: number;
-  transA?: boolean;
-  transB?: boolean;
-  accumulate?: boolean;
-}
+type GemmCase = GemmDims & { name: string };
 const gemmCases: GemmCase[] = [
   { name: 'lenet conv2 fwd (M=50,K=500,N=64*64)', M: 50, N: 64 * 64, K: 500 },
   { name: 'dense fwd x·Wᵀ (64x800 · 500x800ᵀ)', M: 64, N: 500, K: 800, transB: true },

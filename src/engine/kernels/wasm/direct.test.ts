@@ -7,11 +7,10 @@
  * Also: null gradients, which path 'auto' picks, and that 1, 2 and 3 threads agree bit for bit.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { Rng } from '../../rng.js';
-import { conv2dBackwardReference, conv2dForwardReference, type Conv2dDims } from '../conv.js';
+import type { Conv2dDims } from '../conv.js';
 import { createWasmKernels, prefersDirectConv, type FastKernels } from './index.js';
 import { spawnNodeWorker } from './node-threads.js';
-import { abs, convDims, convName, expectClose, rand, type ConvCase, expectBackwardComputesOnlyWhatIsAsked } from './testing.js';
+import { convDims, convName, expectConvMatchesReference, type ConvCase, expectBackwardComputesOnlyWhatIsAsked } from './testing.js';
 
 let single: FastKernels;
 let dual: FastKernels;
@@ -51,33 +50,10 @@ const cases: ConvCase[] = [
 describe('direct conv2d against the reference', () => {
   for (const c of cases) {
     const d = convDims(c);
-    const K = d.C * d.kH * d.kW;
     const nx = d.N * d.C * d.H * d.W;
     const ny = d.N * d.outC * d.oH * d.oW;
     test(`${convName(c)}: forward, dx, dw and db on 1, 2 and 3 threads`, () => {
-      const rng = new Rng(nx * 7 + ny);
-      const x = rand(rng, nx), w = rand(rng, d.outC * K), b = rand(rng, d.outC), dy = rand(rng, ny);
-      const dw0 = rand(rng, d.outC * K), db0 = rand(rng, d.outC);
-      const y = new Float32Array(ny);
-      conv2dForwardReference(y, x, w, b, d);
-      const dx = new Float32Array(nx), dw = dw0.slice(), db = db0.slice();
-      conv2dBackwardReference(dx, dw, db, dy, x, w, d);
-      const yB = new Float32Array(ny), dxB = new Float32Array(nx), dwB = abs(dw0), dbB = abs(db0);
-      conv2dForwardReference(yB, abs(x), abs(w), abs(b), d);
-      conv2dBackwardReference(dxB, dwB, dbB, abs(dy), abs(x), abs(w), d);
-      const outs: Float32Array[][] = [];
-      for (const k of [single, dual, triple]) {
-        const where = `${convName(c)} threads=${k.threads}`;
-        const y2 = new Float32Array(ny).fill(NaN);
-        k.conv2dForward(y2, x, w, b, d);
-        expectClose(y2, y, yB, `forward ${where}`);
-        const dx2 = new Float32Array(nx).fill(NaN), dw2 = dw0.slice(), db2 = db0.slice();
-        k.conv2dBackward(dx2, dw2, db2, dy, x, w, d);
-        expectClose(dx2, dx, dxB, `dx ${where}`);
-        expectClose(dw2, dw, dwB, `dw ${where}`);
-        expectClose(db2, db, dbB, `db ${where}`);
-        outs.push([y2, dx2, dw2, db2]);
-      }
+      const outs = expectConvMatchesReference([single, dual, triple], d, nx * 7 + ny, convName(c));
       for (let t = 1; t < outs.length; t++) {
         for (let j = 0; j < 4; j++) {
           expect(Buffer.from(outs[t]![j]!.buffer).equals(Buffer.from(outs[0]![j]!.buffer)), `output ${j} bits, ${t + 1} threads vs 1`).toBe(true);

@@ -9,7 +9,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { Rng } from '../../rng.js';
 import { gemmReference, type GemmDims } from '../gemm.js';
-import { conv2dBackwardReference, conv2dForwardReference } from '../conv.js';
 import {
   avgPoolBackwardReference,
   avgPoolForwardReference,
@@ -19,7 +18,7 @@ import {
 } from '../pool.js';
 import { createWasmKernels, type FastKernels } from './index.js';
 import { spawnNodeWorker } from './node-threads.js';
-import { abs, convDims, convName, expectClose, rand, type ConvCase, expectBackwardComputesOnlyWhatIsAsked } from './testing.js';
+import { abs, convDims, convName, expectClose, expectConvMatchesReference, rand, type ConvCase, expectBackwardComputesOnlyWhatIsAsked } from './testing.js';
 
 function expectSame(got: Float32Array | Int32Array, want: Float32Array | Int32Array, what: string): void {
   expect(got.length, `${what}: length`).toBe(want.length);
@@ -149,31 +148,10 @@ const convCases: ConvCase[] = [
 describe('conv2d', () => {
   for (const c of convCases) {
     const d = convDims(c);
-    const K = d.C * d.kH * d.kW;
     const nx = d.N * d.C * d.H * d.W;
     const ny = d.N * d.outC * d.oH * d.oW;
     test(`${convName(c)}: forward and backward (dx overwritten, dw and db accumulated), 1 and 2 threads`, () => {
-      const rng = new Rng(nx + ny);
-      const x = rand(rng, nx), w = rand(rng, d.outC * K), b = rand(rng, d.outC), dy = rand(rng, ny);
-      const dw0 = rand(rng, d.outC * K), db0 = rand(rng, d.outC);
-      const y = new Float32Array(ny);
-      conv2dForwardReference(y, x, w, b, d);
-      const dx = new Float32Array(nx), dw = dw0.slice(), db = db0.slice();
-      conv2dBackwardReference(dx, dw, db, dy, x, w, d);
-      const yB = new Float32Array(ny), dxB = new Float32Array(nx), dwB = abs(dw0), dbB = abs(db0);
-      conv2dForwardReference(yB, abs(x), abs(w), abs(b), d);
-      conv2dBackwardReference(dxB, dwB, dbB, abs(dy), abs(x), abs(w), d);
-      for (const k of [single, dual]) {
-        const where = `${convName(c)} threads=${k.threads}`;
-        const y2 = new Float32Array(ny).fill(NaN);
-        k.conv2dForward(y2, x, w, b, d);
-        expectClose(y2, y, yB, `forward ${where}`);
-        const dx2 = new Float32Array(nx).fill(NaN), dw2 = dw0.slice(), db2 = db0.slice();
-        k.conv2dBackward(dx2, dw2, db2, dy, x, w, d);
-        expectClose(dx2, dx, dxB, `dx ${where}`);
-        expectClose(dw2, dw, dwB, `dw ${where}`);
-        expectClose(db2, db, dbB, `db ${where}`);
-      }
+      expectConvMatchesReference([single, dual], d, nx + ny, convName(c));
     });
   }
 
@@ -192,14 +170,8 @@ describe('conv2d', () => {
   });
 });
 
-interface PoolCase {
-  N: number;
-  C: number;
-  H: number;
-  W: number;
-  size: number;
-  stride: number;
-}
+/** pooling dims without the output size, which poolDims derives */
+type PoolCase = Omit<Pool2dDims, 'oH' | 'oW'>;
 const poolCases: PoolCase[] = [
   { N: 2, C: 3, H: 24, W: 24, size: 2, stride: 2 },
   { N: 1, C: 2, H: 9, W: 14, size: 2, stride: 2 }, // odd H drops the last row; oW = 7 leaves a SIMD tail

@@ -5,7 +5,8 @@
  */
 import { Rng } from '../../rng.js';
 import type { Conv2dDims, Kernels } from '../index.js';
-import { conv2dBackwardReference } from '../conv.js';
+import { conv2dBackwardReference, conv2dForwardReference } from '../conv.js';
+import type { FastKernels } from './index.js';
 
 export function rand(rng: Rng, n: number): Float32Array {
   const a = new Float32Array(n);
@@ -96,4 +97,38 @@ export function expectBackwardComputesOnlyWhatIsAsked(kernels: readonly Kernels[
     k.conv2dBackward(null, null, db3, dy, new Float32Array(0), new Float32Array(0), d);
     expectClose(db3, db, dbB, 'db alone');
   }
+}
+
+/**
+ * One conv case through the reference and through each of `kernels`: forward, then backward with
+ * dx overwritten and dw, db accumulated onto random starting values, every output within its
+ * magnitude bound of the reference's. Returns each kernel's [y, dx, dw, db] for further checks.
+ */
+export function expectConvMatchesReference(kernels: readonly FastKernels[], d: Conv2dDims, seed: number, name: string): Float32Array[][] {
+  const K = d.C * d.kH * d.kW;
+  const nx = d.N * d.C * d.H * d.W;
+  const ny = d.N * d.outC * d.oH * d.oW;
+  const rng = new Rng(seed);
+  const x = rand(rng, nx), w = rand(rng, d.outC * K), b = rand(rng, d.outC), dy = rand(rng, ny);
+  const dw0 = rand(rng, d.outC * K), db0 = rand(rng, d.outC);
+  const y = new Float32Array(ny);
+  conv2dForwardReference(y, x, w, b, d);
+  const dx = new Float32Array(nx), dw = dw0.slice(), db = db0.slice();
+  conv2dBackwardReference(dx, dw, db, dy, x, w, d);
+  // the same sums over magnitudes bound each element's rounding error
+  const yB = new Float32Array(ny), dxB = new Float32Array(nx), dwB = abs(dw0), dbB = abs(db0);
+  conv2dForwardReference(yB, abs(x), abs(w), abs(b), d);
+  conv2dBackwardReference(dxB, dwB, dbB, abs(dy), abs(x), abs(w), d);
+  return kernels.map((k) => {
+    const where = `${name} threads=${k.threads}`;
+    const y2 = new Float32Array(ny).fill(NaN);
+    k.conv2dForward(y2, x, w, b, d);
+    expectClose(y2, y, yB, `forward ${where}`);
+    const dx2 = new Float32Array(nx).fill(NaN), dw2 = dw0.slice(), db2 = db0.slice();
+    k.conv2dBackward(dx2, dw2, db2, dy, x, w, d);
+    expectClose(dx2, dx, dxB, `dx ${where}`);
+    expectClose(dw2, dw, dwB, `dw ${where}`);
+    expectClose(db2, db, dbB, `db ${where}`);
+    return [y2, dx2, dw2, db2];
+  });
 }
