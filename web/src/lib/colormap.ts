@@ -55,32 +55,39 @@ export function cssColor(v: number, scale: ColorScale): string {
   return `rgb(${px[0]},${px[1]},${px[2]})`;
 }
 
-/** Draws values[h*w] (row-major) into a w×h canvas, one canvas pixel per value. */
-export function drawMap(canvas: HTMLCanvasElement, values: ArrayLike<number>, w: number, h: number, scale: ColorScale): void {
+/**
+ * Sizes the canvas to w×h and fills it pixel by pixel: `fill` writes RGBA into the image, which
+ * starts as `background` (opaque) when one is given, else transparent.
+ */
+export function paint(canvas: HTMLCanvasElement, w: number, h: number, fill: (rgba: Uint8ClampedArray) => void, background?: readonly [number, number, number]): void {
   if (canvas.width !== w) canvas.width = w;
   if (canvas.height !== h) canvas.height = h;
   const ctx = canvas.getContext('2d');
   if (!ctx) return;
   const img = ctx.createImageData(w, h);
-  for (let i = 0; i < w * h; i++) colorInto(img.data, i * 4, values[i], scale);
+  if (background) for (let i = 0; i < img.data.length; i += 4) img.data.set([...background, 255], i);
+  fill(img.data);
   ctx.putImageData(img, 0, 0);
+}
+
+/** Draws values[h*w] (row-major) into a w×h canvas, one canvas pixel per value. */
+export function drawMap(canvas: HTMLCanvasElement, values: ArrayLike<number>, w: number, h: number, scale: ColorScale): void {
+  paint(canvas, w, h, (rgba) => {
+    for (let i = 0; i < w * h; i++) colorInto(rgba, i * 4, values[i], scale);
+  });
 }
 
 /** Grayscale image (0..1, ink = 1 drawn white on black, as MNIST digits look) into a w×h canvas. */
 export function drawGray(canvas: HTMLCanvasElement, values: ArrayLike<number>, w: number, h: number, max = 1): void {
-  if (canvas.width !== w) canvas.width = w;
-  if (canvas.height !== h) canvas.height = h;
-  const ctx = canvas.getContext('2d');
-  if (!ctx) return;
-  const img = ctx.createImageData(w, h);
-  for (let i = 0; i < w * h; i++) {
-    const g = (values[i] / max) * 255;
-    img.data[i * 4] = g;
-    img.data[i * 4 + 1] = g;
-    img.data[i * 4 + 2] = g;
-    img.data[i * 4 + 3] = 255;
-  }
-  ctx.putImageData(img, 0, 0);
+  paint(canvas, w, h, (rgba) => {
+    for (let i = 0; i < w * h; i++) {
+      const g = (values[i] / max) * 255;
+      rgba[i * 4] = g;
+      rgba[i * 4 + 1] = g;
+      rgba[i * 4 + 2] = g;
+      rgba[i * 4 + 3] = 255;
+    }
+  });
 }
 
 /** How many CSS pixels per map pixel so a map of this size shows at about `target` pixels. */
