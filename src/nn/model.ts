@@ -169,7 +169,10 @@ export class Sequential {
       throw new ShapeError(`model: expected input [N,${want.join(',')}], got ${formatShape(x.shape)}${want.length === 3 ? ' (layout is NCHW)' : ''}`);
     }
     // A trace that outlives this call (no scratch allocator active) takes its arrays from shared chunks.
-    if (!hasAllocator()) return withAllocator(new ChunkAllocator(), () => this.forward(x, opts));
+    return hasAllocator() ? this.runLayers(x, opts) : withAllocator(new ChunkAllocator(), () => this.runLayers(x, opts));
+  }
+
+  private runLayers(x: Tensor, opts: { mode?: Mode; rng?: Rng }): ForwardResult {
     const mode = opts.mode ?? 'eval';
     const ctx = opts.rng ? { mode, rng: opts.rng } : { mode };
     const deskewed = this.spec.deskew ? this.deskew(x) : undefined;

@@ -60,10 +60,9 @@ const SIGMOID_COST = 16;
  */
 const INPUT_PREP_COST = 8;
 
-/** Refuses state arrays whose length differs from the parameter array's. */
-function sameLength(op: string, n: number, g: Float32Array, s1: Float32Array | null, s2: Float32Array | null): void {
-  const named: [string, Float32Array | null][] = [['g', g], [op === 'sgdStep' ? 'v' : 'm', s1], ['v', s2]];
-  for (const [name, a] of named) {
+/** Refuses gradient and state arrays whose length differs from the weights' (n). */
+function sameLength(op: string, n: number, arrays: Record<string, Float32Array | null>): void {
+  for (const [name, a] of Object.entries(arrays)) {
     if (a !== null && a.length !== n) throw new ShapeError(`wasm ${op}: ${name} has ${a.length} values, w has ${n}`);
   }
 }
@@ -338,7 +337,7 @@ export function makeKernelOps(
     sgdStep(w: Float32Array, g: Float32Array, v: Float32Array | null, s: SgdStep): void {
       const momentum = s.momentum !== 0 && v !== null;
       const n = w.length;
-      sameLength('sgdStep', n, g, momentum ? v : null, null);
+      sameLength('sgdStep', n, { g, v: momentum ? v : null });
       if (n === 0) return;
       arena.reset();
       const a = ARG.optimizer;
@@ -360,7 +359,7 @@ export function makeKernelOps(
     },
     adamStep(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, s: AdamStep): void {
       const n = w.length;
-      sameLength('adamStep', n, g, m, v);
+      sameLength('adamStep', n, { g, m, v });
       if (n === 0) return;
       arena.reset();
       const a = ARG.optimizer;
