@@ -11,7 +11,8 @@ export { selectKernels, parseKernelChoice, type KernelChoice } from './engine/ke
 export { spawnWebWorker, defaultWebThreads } from './engine/kernels/wasm/web-threads.js';
 
 export { Sequential, toProbabilities, type ForwardResult, type BackwardResult, type TraceStep } from './nn/model.js';
-export type { Layer, LayerCache, Param, Mode } from './nn/layer.js';
+export type { Layer, LayerCache, Param, Mode, BackwardRule } from './nn/layer.js';
+export { BACKWARD_RULES } from './nn/layer.js';
 export { parseModelSpec, type ModelSpec, type LayerSpec, type LayerKind, type Padding, type InitName } from './nn/spec.js';
 export { softmaxCrossEntropy, meanSquaredError, type LossName } from './nn/losses.js';
 export { checkLayerGradients } from './nn/gradient-check.js';

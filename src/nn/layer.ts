@@ -39,9 +39,23 @@ export interface LayerCache {
   readonly internals?: Readonly<Record<string, Tensor | Int32Array>>;
 }
 
+/**
+ * How the activation layers pass a signal down. `gradient` is the chain rule. The two others are
+ * the explanation methods that replace only the ReLU's rule (every other layer keeps its gradient):
+ * `guided` (guided backpropagation, Springenberg et al. 2015) keeps the positive part of the
+ * ReLU's gradient, dx = max(0, dy·[x > 0]); `deconvnet` (Zeiler & Fergus 2014) ignores the forward
+ * pass's sign and passes the positive part of the signal coming down, dx = max(0, dy). Leaky ReLU
+ * follows the same two rules with its own gradient (dy·α where x ≤ 0) in place of dy·[x > 0].
+ */
+export type BackwardRule = 'gradient' | 'guided' | 'deconvnet';
+
+export const BACKWARD_RULES: readonly BackwardRule[] = ['gradient', 'guided', 'deconvnet'];
+
 export interface BackwardOptions {
   /** false when only input gradients are wanted (explanations): parameter grads stay untouched */
   paramGrads: boolean;
+  /** the activation layers' rule; default 'gradient' */
+  rule?: BackwardRule;
   /** false for the first layer of a training step: nobody needs dx, so layers may skip it */
   inputGrad?: boolean;
 }

@@ -6,7 +6,8 @@
 import { Rng } from '../engine/rng.js';
 import { ChunkAllocator, Tensor, hasAllocator, moveStorage, withAllocator, type Shape } from '../engine/tensor.js';
 import { ShapeError, SpecError, formatShape } from '../engine/errors.js';
-import type { Layer, LayerCache, Mode, Param, StateBuffer } from './layer.js';
+import type { BackwardRule, Layer, LayerCache, Mode, Param, StateBuffer } from './layer.js';
+import { BACKWARD_RULES } from './layer.js';
 import { paramCount } from './layer.js';
 import { parseModelSpec, type LayerKind, type LayerSpec, type ModelSpec } from './spec.js';
 import { Dense } from './layers/dense.js';
@@ -190,9 +191,10 @@ export class Sequential {
   /**
    * Backpropagates `seed` = dSomething/d(output of layer `from`) (default: the last layer) down to the
    * input. With paramGrads (default true) each layer adds into its parameters' grads; explanations
-   * pass false so training state is never touched.
+   * pass false so training state is never touched. `rule` changes how the ReLU layers pass the
+   * signal down (guided backpropagation, deconvnet; see BackwardRule); the default is the gradient.
    */
-  backward(trace: ForwardResult, seed: Tensor, opts: { from?: number | string; paramGrads?: boolean } = {}): BackwardResult {
+  backward(trace: ForwardResult, seed: Tensor, opts: { from?: number | string; paramGrads?: boolean; rule?: BackwardRule } = {}): BackwardResult {
     const from = typeof opts.from === 'string' ? this.layers.indexOf(this.layer(opts.from)) : (opts.from ?? this.layers.length - 1);
     if (!Number.isInteger(from) || from < 0 || from >= this.layers.length) {
       throw new ShapeError(`backward: 'from' must be a layer index in 0..${this.layers.length - 1}, got ${from}`);
@@ -201,12 +203,14 @@ export class Sequential {
     if (seed.shape.length !== atShape.length || seed.shape.some((d, i) => d !== atShape[i])) {
       throw new ShapeError(`backward: the seed at ${this.layers[from].name} must have its output's shape ${formatShape(atShape)}, got ${formatShape(seed.shape)}`);
     }
+    const rule = opts.rule ?? 'gradient';
+    if (!BACKWARD_RULES.includes(rule)) throw new SpecError(`backward: unknown rule '${String(rule)}'; expected one of ${BACKWARD_RULES.join(', ')}`);
     const paramGrads = opts.paramGrads ?? true;
     const gradients: (Tensor | undefined)[] = new Array(this.layers.length).fill(undefined);
     let g = seed;
     for (let i = from; i >= 0; i--) {
       gradients[i] = g;
-      g = this.layers[i].backward(g, trace.steps[i].cache, { paramGrads }) as Tensor;
+      g = this.layers[i].backward(g, trace.steps[i].cache, { paramGrads, rule }) as Tensor;
     }
     let input = new Tensor(g.shape, g.data.slice());
     const std = this.spec.normalize?.std;

@@ -13,7 +13,7 @@ import {
   sigmoidForwardReference,
 } from '../../engine/kernels/index.js';
 import { ShapeError, formatShape } from '../../engine/errors.js';
-import type { Layer, LayerCache } from '../layer.js';
+import type { BackwardOptions, Layer, LayerCache } from '../layer.js';
 import type { LayerSpec } from '../spec.js';
 
 type ActivationKind = 'relu' | 'leakyrelu' | 'sigmoid' | 'tanh' | 'softmax';
@@ -43,9 +43,19 @@ abstract class Elementwise implements Layer {
     return { x, y };
   }
 
-  backward(dy: Tensor, cache: LayerCache): Tensor {
+  backward(dy: Tensor, cache: LayerCache, opts?: BackwardOptions): Tensor {
     const dx = new Tensor(dy.shape);
+    const rule = this.kind === 'relu' || this.kind === 'leakyrelu' ? (opts?.rule ?? 'gradient') : 'gradient';
+    if (rule === 'deconvnet') {
+      // Zeiler–Fergus: the rectification is applied to the signal coming down, not by x's sign.
+      for (let i = 0; i < dy.data.length; i++) dx.data[i] = dy.data[i] > 0 ? dy.data[i] : 0;
+      return dx;
+    }
     this.derive(dx.data, dy.data, cache.x.data, cache.y.data);
+    if (rule === 'guided') {
+      // Guided backpropagation: only positive gradient passes, and only where the unit was active.
+      for (let i = 0; i < dx.data.length; i++) if (!(dx.data[i] > 0)) dx.data[i] = 0;
+    }
     return dx;
   }
 
