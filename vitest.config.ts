@@ -11,6 +11,8 @@ export default defineConfig({
     // FMA variants are tested too instead of skipped.
     execArgv: ['--experimental-wasm-relaxed-simd'],
     setupFiles: ['test/fast-check-setup.ts'],
+    // finds MNIST once (CONVSCOPE_DATA, ../shared/mnist, the cache, else a checksummed download)
+    globalSetup: ['test/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
   },

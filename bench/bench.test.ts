@@ -3,10 +3,11 @@
  * (reference and WebAssembly kernels), the report turns figures into ratios and a table, and
  * the options reject what they do not know. No timing is asserted: speed is the benchmark's job.
  */
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { loadDataset } from '../src/data/node-source.js';
 import { splitSource } from '../src/data/split-source.js';
 import { mnistDir } from '../test/helpers.js';
+import type { BenchData } from './convscope.js';
 import { isNa, trainFigure, type ModelFigures, type TrainFigure, type Workload } from './figures.js';
 import { computeRatios, markdownTable, medianOfRounds, naNotes, type RunnerResult } from './report.js';
 import { parseOptions, runConvscope, workloads } from './run.js';
@@ -36,9 +37,12 @@ function expectMeasured(f: ModelFigures | undefined, batches: number): void {
   expect(isNa(m.latency) ? m.latency.na : m.latency.runs).toBe(2);
 }
 
-describe('convscope part of the benchmark, 2 batches', async () => {
-  const data = await loadDataset({ dataset: 'mnist', dataDir: mnistDir(), download: false });
-  const bench = { train: splitSource(data.train), test: splitSource(data.test) };
+describe('convscope part of the benchmark, 2 batches', () => {
+  let bench: BenchData;
+  beforeAll(async () => {
+    const data = await loadDataset({ dataset: 'mnist', dataDir: mnistDir(), download: false });
+    bench = { train: splitSource(data.train), test: splitSource(data.test) };
+  });
   const lines: string[] = [];
   const log = (s: string) => lines.push(s);
 

@@ -9,7 +9,6 @@ import { Sequential } from '../src/nn/model.js';
 import { ZOO } from '../src/models/zoo.js';
 import { captureIo, mnistDir, REPO_ROOT, tempDir } from './helpers.js';
 
-const data = mnistDir();
 const work = tempDir();
 /** trained by the first block below, used by the later ones */
 const model = join(work, 'mlp.safetensors');
@@ -47,13 +46,13 @@ describe('convscope --help and summary', () => {
 
 describe('train → evaluate → predict on real MNIST', () => {
   beforeAll(async () => {
-    const r = await cli('train', '--model', 'mlp', '--epochs', '1', '--limit', '4000', '--batch', '32', '--lr', '0.003', '--data', data, '--out', model);
+    const r = await cli('train', '--model', 'mlp', '--epochs', '1', '--limit', '4000', '--batch', '32', '--lr', '0.003', '--data', mnistDir(), '--out', model);
     expect(r.code, r.err).toBe(0);
   }, 60_000);
 
   it('writes a model file whose recorded accuracy evaluate reproduces', async () => {
     expect(existsSync(model)).toBe(true);
-    const r = await cli('evaluate', '--model', model, '--data', data, '--json');
+    const r = await cli('evaluate', '--model', model, '--data', mnistDir(), '--json');
     expect(r.code, r.err).toBe(0);
     const ev = JSON.parse(r.out);
     expect(ev.accuracy).toBeGreaterThan(0.6); // chance is 0.1
@@ -64,7 +63,7 @@ describe('train → evaluate → predict on real MNIST', () => {
   });
 
   it('evaluate prints accuracy, per-class accuracy, the confusion matrix and worst examples', async () => {
-    const r = await cli('evaluate', '--model', model, '--data', data, '--limit', '500', '--worst', '2');
+    const r = await cli('evaluate', '--model', model, '--data', mnistDir(), '--limit', '500', '--worst', '2');
     expect(r.code, r.err).toBe(0);
     expect(r.out).toMatch(/accuracy: \d+\.\d\d% \(\d+\/500\)/);
     expect(r.out).toContain('confusion matrix');
@@ -119,7 +118,7 @@ describe('demo', () => {
   });
 
   it('takes MNIST test digits from --data and marks right and wrong', async () => {
-    const r = await cli('demo', '--model', model, '--data', data, '--count', '3');
+    const r = await cli('demo', '--model', model, '--data', mnistDir(), '--count', '3');
     expect(r.code, r.err).toBe(0);
     expect(r.out.match(/MNIST test #\d+: predicted \d/g)).toHaveLength(3);
     expect(r.out).toMatch(/[✓✗]/);
@@ -128,7 +127,7 @@ describe('demo', () => {
 
 describe('bad input gets a clear error', () => {
   it('unknown zoo model', async () => {
-    const r = await cli('train', '--model', 'resnet', '--data', data);
+    const r = await cli('train', '--model', 'resnet', '--data', mnistDir());
     expect(r.code).toBe(1);
     expect(r.err).toContain("--model 'resnet' is neither a zoo model (mlp, tiny, lenet, cnn) nor a .json architecture spec");
   });
@@ -137,12 +136,12 @@ describe('bad input gets a clear error', () => {
     const r = await cli('train', '--model', 'mlp', '--epochs', '0');
     expect(r.code).toBe(2);
     expect(r.err).toContain('--epochs must be an integer ≥ 1, got \'0\'');
-    const s = await cli('train', '--model', 'mlp', '--schedule', 'zigzag', '--data', data, '--limit', '10');
+    const s = await cli('train', '--model', 'mlp', '--schedule', 'zigzag', '--data', mnistDir(), '--limit', '10');
     expect(s.err).toContain("unknown schedule 'zigzag'");
   });
 
   it('a missing model file', async () => {
-    const r = await cli('evaluate', '--model', 'nope.safetensors', '--data', data);
+    const r = await cli('evaluate', '--model', 'nope.safetensors', '--data', mnistDir());
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/model file .*nope\.safetensors does not exist/);
   });
@@ -151,7 +150,7 @@ describe('bad input gets a clear error', () => {
     const file = join(work, 'cut.safetensors');
     await writeModelFile(file, new Sequential(ZOO['tiny'].spec), { name: 'tiny' });
     writeFileSync(file, readFileSync(file).subarray(0, 500));
-    const r = await cli('evaluate', '--model', file, '--data', data);
+    const r = await cli('evaluate', '--model', file, '--data', mnistDir());
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/cut\.safetensors: .*(header|bytes)/);
   });
@@ -165,7 +164,7 @@ describe('bad input gets a clear error', () => {
   it('a malformed JSON architecture spec', async () => {
     const spec = join(work, 'bad-spec.json');
     writeFileSync(spec, JSON.stringify({ input: [1, 28, 28], layers: [{ kind: 'conv2d', outC: 4, k: 30 }] }));
-    const r = await cli('train', '--model', spec, '--data', data);
+    const r = await cli('train', '--model', spec, '--data', mnistDir());
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/layers\[0\] \(conv2d\): .*does not fit input 28×28/);
   });
@@ -173,7 +172,7 @@ describe('bad input gets a clear error', () => {
 
 describe('Ctrl-C during training', () => {
   it('saves a checkpoint, and --resume gives the same bytes as an uninterrupted run', async () => {
-    const args = ['train', '--model', 'tiny', '--epochs', '2', '--limit', '6400', '--batch', '32', '--augment', '--data', data];
+    const args = ['train', '--model', 'tiny', '--epochs', '2', '--limit', '6400', '--batch', '32', '--augment', '--data', mnistDir()];
     const whole = join(work, 'whole.safetensors');
     const w = await cli(...args, '--out', whole);
     expect(w.code, w.err).toBe(0);
@@ -198,7 +197,7 @@ describe('Ctrl-C during training', () => {
     const wrongData = await cli('train', '--resume', ckpt, '--dataset', 'fashion', '--out', out);
     expect(wrongData.code).toBe(1);
     expect(wrongData.err).toContain('the checkpoint was trained on mnist, but the data found now (fashion) has other files');
-    const r = await cli('train', '--resume', ckpt, '--data', data, '--out', out);
+    const r = await cli('train', '--resume', ckpt, '--data', mnistDir(), '--out', out);
     expect(r.code, r.err).toBe(0);
     expect(r.err).toMatch(/resuming tiny from .* at epoch [12], batch \d+/);
     const strip = (f: string) => {

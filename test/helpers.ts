@@ -1,18 +1,22 @@
 /** Shared test helpers: where the real data is, and an in-memory CLI io. */
-import { existsSync, mkdtempSync } from 'node:fs';
+/// <reference path="./provided-context.d.ts" />
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { inject } from 'vitest';
 import type { CliIo } from '../src/cli/io.js';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '..');
 
-/** The canonical MNIST files: $CONVSCOPE_DATA, else ../shared/mnist beside the repository. */
+/**
+ * The MNIST directory test/global-setup.ts found (or downloaded) the way the CLI does. Call it in a
+ * test or hook, not at a file's top level: without data it throws the loader's message, and only
+ * the tests that need MNIST should fail with it.
+ */
 export function mnistDir(): string {
-  const dir = process.env['CONVSCOPE_DATA'] ?? resolve(REPO_ROOT, '..', 'shared', 'mnist');
-  if (!existsSync(join(dir, 't10k-labels-idx1-ubyte.gz')) && !existsSync(join(dir, 't10k-labels-idx1-ubyte'))) {
-    throw new Error(`MNIST not found in ${dir}: tests read the real data from ../shared/mnist (or set CONVSCOPE_DATA)`);
-  }
-  return dir;
+  const mnist = inject('mnist');
+  if ('error' in mnist) throw new Error(mnist.error);
+  return mnist.dir;
 }
 
 export function tempDir(prefix = 'convscope-test-'): string {

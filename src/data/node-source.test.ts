@@ -1,18 +1,27 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+/// <reference path="../../test/provided-context.d.ts" />
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { DATASETS, IDX_FILE_NAMES } from './catalog.js';
 import { DataError } from './errors.js';
-import { formatProgress, loadDataset, type DataProgress } from './node-source.js';
+import { encodeIdx } from './idx.js';
+import { findDataset, formatProgress, loadDataset, type DataProgress } from './node-source.js';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const MNIST = process.env.CONVSCOPE_DATA ? resolve(process.env.CONVSCOPE_DATA) : resolve(ROOT, '../shared/mnist');
+/**
+ * The real MNIST, found once by test/global-setup.ts as the CLI finds it (test/helpers.ts's
+ * mnistDir(), which src/ cannot import). Without data it throws the loader's message, so the
+ * tests that need MNIST fail with it; those about damaged or missing files use fixtures instead.
+ */
+function mnistDir(): string {
+  const mnist = inject('mnist');
+  if ('error' in mnist) throw new Error(mnist.error);
+  return mnist.dir;
+}
 const NAMES = Object.values(IDX_FILE_NAMES);
 const NO_ENV = { HOME: '/nonexistent-home' };
 const FASHION_SYSTEM = '/usr/share/datasets/fashion-mnist';
@@ -29,7 +38,8 @@ beforeAll(async () => {
     hits.push(url);
     const [, mode, file] = url.split('/');
     if (mode === 'good') {
-      readFile(join(MNIST, file)).then(
+      // the tests that download call mnistDir() first, so without data they fail before asking
+      Promise.resolve().then(() => readFile(join(mnistDir(), file))).then(
         (b) => res.writeHead(200, { 'content-length': b.length }).end(b),
         () => res.writeHead(404).end(),
       );
@@ -51,11 +61,24 @@ afterAll(async () => {
   await rm(tmp, { recursive: true, force: true });
 });
 
-/** A fresh folder with the shared MNIST files linked in, minus `without`. */
+/** A fresh folder with the real MNIST files linked in, minus `without`. */
 async function linkedDir(name: string, without: string[] = []): Promise<string> {
+  const mnist = mnistDir();
   const d = join(tmp, name);
   await mkdir(d, { recursive: true });
-  for (const n of NAMES) if (!without.includes(n)) await symlink(join(MNIST, `${n}.gz`), join(d, `${n}.gz`));
+  for (const n of NAMES) if (!without.includes(n)) await symlink(join(mnist, `${n}.gz`), join(d, `${n}.gz`));
+  return d;
+}
+
+/**
+ * A fresh folder of four small valid idx files that are not MNIST (each one label, gzipped),
+ * with `files` written over them: for the errors that need no real data.
+ */
+async function fixtureDir(name: string, files: Record<string, Uint8Array> = {}): Promise<string> {
+  const d = join(tmp, name);
+  await mkdir(d, { recursive: true });
+  for (const n of NAMES) await writeFile(join(d, `${n}.gz`), gzipSync(encodeIdx([1], new Uint8Array([3]))));
+  for (const [file, bytes] of Object.entries(files)) await writeFile(join(d, file), bytes);
   return d;
 }
 
@@ -66,7 +89,8 @@ async function failure(p: Promise<unknown>): Promise<DataError> {
 }
 
 describe('loadDataset from directories', () => {
-  it('loads the shared MNIST: 60000/10000 examples, checksums match the published values', async () => {
+  it('loads the real MNIST: 60000/10000 examples, checksums match the published values', async () => {
+    const MNIST = mnistDir();
     const t0 = performance.now();
     const ds = await loadDataset({ dataset: 'mnist', dataDir: MNIST });
     const ms = performance.now() - t0;
@@ -86,14 +110,19 @@ describe('loadDataset from directories', () => {
   });
 
   it('uses $CONVSCOPE_DATA when no directory is named', async () => {
-    const ds = await loadDataset({ dataset: 'mnist', env: { ...NO_ENV, CONVSCOPE_DATA: MNIST }, download: false });
+    const ds = await loadDataset({ dataset: 'mnist', env: { ...NO_ENV, CONVSCOPE_DATA: mnistDir() }, download: false });
     expect(ds.source.kind).toBe('env');
+  });
+
+  it('findDataset says where loadDataset would load from, without decoding', async () => {
+    const cacheDir = await linkedDir('find-cache');
+    expect(await findDataset({ dataset: 'mnist', env: NO_ENV, cacheDir, download: false })).toEqual({ kind: 'cache', dir: cacheDir });
   });
 
   it('accepts raw (uncompressed) files and dotted names beside gzipped ones', async () => {
     const d = await linkedDir('mixed', ['t10k-labels-idx1-ubyte', 'train-images-idx3-ubyte']);
-    await writeFile(join(d, 't10k-labels-idx1-ubyte'), gunzipSync(await readFile(join(MNIST, 't10k-labels-idx1-ubyte.gz'))));
-    await symlink(join(MNIST, 'train-images-idx3-ubyte.gz'), join(d, 'train-images.idx3-ubyte.gz'));
+    await writeFile(join(d, 't10k-labels-idx1-ubyte'), gunzipSync(await readFile(join(mnistDir(), 't10k-labels-idx1-ubyte.gz'))));
+    await symlink(join(mnistDir(), 'train-images-idx3-ubyte.gz'), join(d, 'train-images.idx3-ubyte.gz'));
     const ds = await loadDataset({ dataset: 'mnist', dataDir: d });
     expect(ds.test.labels[0]).toBe(7);
   });
@@ -107,7 +136,8 @@ describe('loadDataset from directories', () => {
   });
 
   it('refuses a named directory missing a file, naming it and the names looked for', async () => {
-    const d = await linkedDir('partial', ['t10k-images-idx3-ubyte']);
+    const d = await fixtureDir('partial');
+    await rm(join(d, 't10k-images-idx3-ubyte.gz'));
     const e = await failure(loadDataset({ dataset: 'mnist', dataDir: d }));
     expect(e.message).toContain(
       `data directory ${d} lacks t10k-images-idx3-ubyte (looked for t10k-images-idx3-ubyte, t10k-images-idx3-ubyte.gz, t10k-images.idx3-ubyte, t10k-images.idx3-ubyte.gz)`,
@@ -115,10 +145,8 @@ describe('loadDataset from directories', () => {
   });
 
   it('refuses a corrupted file, naming it and both MD5s', async () => {
-    const d = await linkedDir('corrupt', ['train-labels-idx1-ubyte']);
-    const raw = gunzipSync(await readFile(join(MNIST, 'train-labels-idx1-ubyte.gz')));
-    raw[100] = (raw[100] + 1) % 10; // still a valid idx file, but not MNIST's
-    await writeFile(join(d, 'train-labels-idx1-ubyte.gz'), gzipSync(raw));
+    const labels = new Uint8Array(60000).map((_, i) => (i * 7) % 10); // a valid idx file of MNIST's size, but not MNIST's
+    const d = await fixtureDir('corrupt', { 'train-labels-idx1-ubyte.gz': gzipSync(encodeIdx([60000], labels)) });
     const e = await failure(loadDataset({ dataset: 'mnist', dataDir: d }));
     expect(e.message).toMatch(
       new RegExp(
@@ -128,9 +156,8 @@ describe('loadDataset from directories', () => {
   });
 
   it('refuses a truncated gzip file', async () => {
-    const d = await linkedDir('truncated', ['t10k-labels-idx1-ubyte']);
-    const gz = await readFile(join(MNIST, 't10k-labels-idx1-ubyte.gz'));
-    await writeFile(join(d, 't10k-labels-idx1-ubyte.gz'), gz.subarray(0, gz.length - 100));
+    const gz = gzipSync(encodeIdx([10000], new Uint8Array(10000).map((_, i) => (i * i) % 10)));
+    const d = await fixtureDir('truncated', { 't10k-labels-idx1-ubyte.gz': gz.subarray(0, gz.length >> 1) });
     const e = await failure(loadDataset({ dataset: 'mnist', dataDir: d }));
     expect(e.message).toMatch(/t10k-labels-idx1-ubyte\.gz: cannot decompress it \(truncated or damaged gzip\): unexpected end of file/);
   });
@@ -143,11 +170,12 @@ describe('loadDataset from directories', () => {
   });
 
   it('says a named directory holds the other data set', async () => {
-    const e = await failure(loadDataset({ dataset: 'fashion', dataDir: MNIST, systemDirs: [] }));
+    const e = await failure(loadDataset({ dataset: 'fashion', dataDir: mnistDir(), systemDirs: [] }));
     expect(e.message).toMatch(/train-labels-idx1-ubyte\.gz holds MNIST, not Fashion-MNIST \(MD5 a25bea736e30d166cdddb491f175f624\)$/);
   });
 
   it('offline with no data: says where it looked and how to get the data', async () => {
+    const MNIST = mnistDir();
     const progress: DataProgress[] = [];
     const e = await failure(
       loadDataset({
@@ -180,6 +208,7 @@ describe('loadDataset from directories', () => {
 
 describe('loadDataset downloads', () => {
   it('falls back past a corrupt mirror, writes the cache atomically, then loads from the cache', async () => {
+    mnistDir(); // served by the local mirror
     const cacheDir = join(tmp, 'xdg', 'convscope', 'mnist');
     const progress: DataProgress[] = [];
     hits.length = 0;

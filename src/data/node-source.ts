@@ -66,14 +66,28 @@ export const SYSTEM_DIRS: Readonly<Record<DatasetName, readonly string[]>> = {
 type Raw = Record<IdxFileKey, { bytes: Uint8Array; md5: string }>;
 
 export async function loadDataset(opts: LoadDatasetOptions): Promise<LoadedDataset> {
+  const { source, raw } = await findRaw(opts);
+  return { ...assemble(opts.dataset, raw, source.dir), source };
+}
+
+/**
+ * Where loadDataset would take the data set from, with the same search, checks, download and
+ * errors, but without decoding it: for callers that hand the directory on (a CLI run, a server,
+ * a test suite resolving its data once).
+ */
+export async function findDataset(opts: LoadDatasetOptions): Promise<LoadedDataset['source']> {
+  return (await findRaw(opts)).source;
+}
+
+async function findRaw(opts: LoadDatasetOptions): Promise<{ source: LoadedDataset['source']; raw: Raw }> {
   const { dataset } = opts;
   const info = DATASETS[dataset];
   if (!info) throw new DataError(`unknown data set '${String(dataset)}'; expected one of: ${Object.keys(DATASETS).join(', ')}`);
   const env = opts.env ?? process.env;
   const progress = opts.onProgress ?? (() => undefined);
-  const finish = (kind: SourceKind, dir: string, raw: Raw): LoadedDataset => {
+  const finish = (kind: SourceKind, dir: string, raw: Raw): { source: LoadedDataset['source']; raw: Raw } => {
     progress({ kind: 'found', source: kind, dir });
-    return { ...assemble(dataset, raw, dir), source: { kind, dir } };
+    return { source: { kind, dir }, raw };
   };
 
   if (opts.dataDir !== undefined) {
