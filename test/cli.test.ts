@@ -111,7 +111,7 @@ describe('Fashion-MNIST (Debian package dataset-fashion-mnist)', () => {
 
 describe('demo', () => {
   it('classifies the drawn example digits when no data directory is given', async () => {
-    const r = await cli('demo', '--model', model, '--count', '2');
+    const r = await cli('demo', '--model', 'mlp', '--count', '2');
     expect(r.code, r.err).toBe(0);
     expect(r.out).toMatch(/examples\/0\.png: predicted \d with \d+\.\d%/);
     expect(r.out).toMatch(/[#%@]{3}/); // the ASCII rendering
@@ -126,8 +126,9 @@ describe('demo', () => {
 });
 
 describe('bad input gets a clear error', () => {
+  // Each error comes before any data is read, so `--data` names `work`, a folder without MNIST.
   it('unknown zoo model', async () => {
-    const r = await cli('train', '--model', 'resnet', '--data', mnistDir());
+    const r = await cli('train', '--model', 'resnet', '--data', work);
     expect(r.code).toBe(1);
     expect(r.err).toContain("--model 'resnet' is neither a zoo model (mlp, tiny, lenet, cnn) nor a .json architecture spec");
   });
@@ -136,12 +137,12 @@ describe('bad input gets a clear error', () => {
     const r = await cli('train', '--model', 'mlp', '--epochs', '0');
     expect(r.code).toBe(2);
     expect(r.err).toContain('--epochs must be an integer ≥ 1, got \'0\'');
-    const s = await cli('train', '--model', 'mlp', '--schedule', 'zigzag', '--data', mnistDir(), '--limit', '10');
+    const s = await cli('train', '--model', 'mlp', '--schedule', 'zigzag', '--data', work, '--limit', '10');
     expect(s.err).toContain("unknown schedule 'zigzag'");
   });
 
   it('a missing model file', async () => {
-    const r = await cli('evaluate', '--model', 'nope.safetensors', '--data', mnistDir());
+    const r = await cli('evaluate', '--model', 'nope.safetensors', '--data', work);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/model file .*nope\.safetensors does not exist/);
   });
@@ -150,13 +151,13 @@ describe('bad input gets a clear error', () => {
     const file = join(work, 'cut.safetensors');
     await writeModelFile(file, new Sequential(ZOO['tiny'].spec), { name: 'tiny' });
     writeFileSync(file, readFileSync(file).subarray(0, 500));
-    const r = await cli('evaluate', '--model', file, '--data', mnistDir());
+    const r = await cli('evaluate', '--model', file, '--data', work);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/cut\.safetensors: .*(header|bytes)/);
   });
 
   it('a data directory without MNIST', async () => {
-    const r = await cli('evaluate', '--model', model, '--data', work);
+    const r = await cli('evaluate', '--model', 'mlp', '--data', work);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/idx|MNIST|t10k/);
   });
@@ -164,7 +165,7 @@ describe('bad input gets a clear error', () => {
   it('a malformed JSON architecture spec', async () => {
     const spec = join(work, 'bad-spec.json');
     writeFileSync(spec, JSON.stringify({ input: [1, 28, 28], layers: [{ kind: 'conv2d', outC: 4, k: 30 }] }));
-    const r = await cli('train', '--model', spec, '--data', mnistDir());
+    const r = await cli('train', '--model', spec, '--data', work);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/layers\[0\] \(conv2d\): .*does not fit input 28×28/);
   });
