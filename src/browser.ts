@@ -11,6 +11,7 @@ export { selectKernels, parseKernelChoice, type KernelChoice } from './engine/ke
 export { spawnWebWorker, defaultWebThreads } from './engine/kernels/wasm/web-threads.js';
 
 export { Sequential, toProbabilities, type ForwardResult, type BackwardResult, type TraceStep } from './nn/model.js';
+export { predict, argmax, type PredictResult } from './nn/predict.js';
 export type { Layer, LayerCache, Param, Mode, BackwardRule } from './nn/layer.js';
 export { BACKWARD_RULES } from './nn/layer.js';
 export { parseModelSpec, type ModelSpec, type LayerSpec, type LayerKind, type Padding, type InitName } from './nn/spec.js';
@@ -27,7 +28,7 @@ export { learningRateAt, parseSchedule, type ScheduleSpec } from './train/schedu
 export { encodeModelFile, decodeModelFile, type ModelMetadata, type LoadedModel } from './io/model-file.js';
 export { encodeSafetensors, decodeSafetensors, SafetensorsError } from './io/safetensors.js';
 
-export { preprocessDigit, rgbaToGray, type GrayImage, type Preprocessed } from './data/preprocess.js';
+export { preprocessDigit, pixelsAsIs, rgbaToGray, type GrayImage, type Preprocessed } from './data/preprocess.js';
 export { decodeIdx, decodeImages, decodeLabels } from './data/idx.js';
 export { makeSplit, type Dataset, type Split } from './data/dataset.js';
 export { splitSource } from './data/split-source.js';

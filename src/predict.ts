@@ -2,9 +2,9 @@
  * One-call digit recognition for apps: a 28×28 image (or any grayscale image, preprocessed the
  * MNIST way) in, the digit, the ten probabilities and the full trace out.
  */
-import { Tensor } from './engine/tensor.js';
 import { ShapeError } from './engine/errors.js';
-import { toProbabilities, type ForwardResult, type Sequential } from './nn/model.js';
+import type { ForwardResult, Sequential } from './nn/model.js';
+import { predict } from './nn/predict.js';
 import { preprocessDigit, type GrayImage } from './data/preprocess.js';
 
 export interface DigitPrediction {
@@ -30,9 +30,6 @@ export function predictDigit(model: Sequential, input: ArrayLike<number> | GrayI
     const bad = pixels.findIndex((v) => !(v >= 0 && v <= 1));
     if (bad >= 0) throw new ShapeError(`predictDigit: pixel ${bad} is ${pixels[bad]}; expected values in 0..1`);
   }
-  const trace = model.forward(new Tensor([1, 1, 28, 28], pixels));
-  const probs = toProbabilities(trace.output, model.layers[model.layers.length - 1].kind).data;
-  let digit = 0;
-  for (let k = 1; k < probs.length; k++) if (probs[k] > probs[digit]) digit = k;
-  return { digit, probabilities: Array.from(probs), pixels, trace };
+  const { digit, probabilities, trace } = predict(model, pixels);
+  return { digit, probabilities: Array.from(probabilities.data), pixels, trace };
 }

@@ -7,6 +7,10 @@ import { runCli } from '../src/cli/main.js';
 import { writeModelFile } from '../src/io/node-model-file.js';
 import { Sequential } from '../src/nn/model.js';
 import { ZOO } from '../src/models/zoo.js';
+import { predict } from '../src/nn/predict.js';
+import { preprocessDigit } from '../src/data/preprocess.js';
+import { readImageFile } from '../src/data/node-image.js';
+import { loadModel } from '../src/index.js';
 import { captureIo, mnistDir, REPO_ROOT, tempDir } from './helpers.js';
 
 const work = tempDir();
@@ -92,6 +96,63 @@ describe('train → evaluate → predict on real MNIST', () => {
     writeFileSync(blank, PNG.sync.write(png));
     const r = await cli('predict', '--model', model, '--json', blank);
     expect(JSON.parse(r.out)[0].error).toMatch(/no ink/);
+  });
+});
+
+describe('predict --no-preprocess', () => {
+  /** A gray PNG of these 0..255 bytes (row-major, width × height). */
+  function grayPng(file: string, bytes: Uint8Array, width: number, height: number): string {
+    const png = new PNG({ width, height });
+    bytes.forEach((v, i) => png.data.set([v, v, v, 255], i * 4));
+    const path = join(work, file);
+    writeFileSync(path, PNG.sync.write(png));
+    return path;
+  }
+
+  // a 28×28 MNIST-style digit: examples/7.png preprocessed by the library, rounded to bytes
+  let seven: Uint8Array;
+  beforeAll(async () => {
+    const pre = preprocessDigit(await readImageFile(join(REPO_ROOT, 'examples', '7.png')), { range: '0..255' });
+    seven = Uint8Array.from(pre.pixels, (v) => Math.round(v * 255));
+  });
+
+  it('classifies a 28×28 image exactly as the library does on those pixels (shipped lenet)', async () => {
+    const file = grayPng('seven-28.png', seven, 28, 28);
+    const r = await cli('predict', '--model', 'lenet', '--no-preprocess', '--json', file);
+    expect(r.code, r.err).toBe(0);
+    const [out] = JSON.parse(r.out);
+    const lib = predict(await loadModel('lenet'), Float32Array.from(seven, (v) => v / 255));
+    expect(out.digit).toBe(lib.digit);
+    // the CLI may run other kernels than the library here (SIMD vs TypeScript): equal to float rounding
+    expect(out.probabilities).toEqual(Array.from(lib.probabilities.data, (p) => expect.closeTo(p, 5)));
+  });
+
+  it('gives a clear error for a 30×30 image and a dark-on-light one, exits non-zero, and still classifies the others', async () => {
+    const good = grayPng('seven-28b.png', seven, 28, 28);
+    const big = new Uint8Array(30 * 30);
+    for (let y = 0; y < 28; y++) big.set(seven.subarray(y * 28, (y + 1) * 28), (y + 1) * 30 + 1);
+    const wide = grayPng('seven-30.png', big, 30, 30);
+    const paper = grayPng('seven-paper.png', seven.map((v) => 255 - v), 28, 28);
+    const r = await cli('predict', '--model', 'lenet', '--no-preprocess', '--json', wide, good, paper);
+    expect(r.code).toBe(1);
+    const out = JSON.parse(r.out);
+    expect(out[0]).toEqual({ file: wide, error: '--no-preprocess needs a 28×28 image, got 30×30' });
+    expect(out[1].digit).toBe(predict(await loadModel('lenet'), Float32Array.from(seven, (v) => v / 255)).digit);
+    expect(out[2].error).toMatch(/^--no-preprocess needs MNIST polarity \(0 = background, 255 = ink\), but the image's border is light/);
+    const text = await cli('predict', '--model', 'lenet', '--no-preprocess', wide);
+    expect(text.code).toBe(1);
+    expect(text.out).toBe(`${wide}: error: --no-preprocess needs a 28×28 image, got 30×30\n`);
+    // without the flag the same 30×30 image is preprocessed and classified
+    const pre = await cli('predict', '--model', 'lenet', '--json', wide);
+    expect(pre.code, pre.out).toBe(0);
+  });
+
+  it('refuses a model that does not take one-channel images', async () => {
+    const file = join(work, 'flat.safetensors');
+    await writeModelFile(file, new Sequential({ input: [784], layers: [{ kind: 'dense', units: 10 }] }), { name: 'flat' });
+    const r = await cli('predict', '--model', file, '--no-preprocess', join(REPO_ROOT, 'examples', '7.png'));
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(`--no-preprocess needs a model of one-channel images [1,H,W]; ${file} takes [784]`);
   });
 });
 

@@ -6,8 +6,8 @@
 import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
-import { Tensor } from '../engine/tensor.js';
 import { readModelFile } from '../io/node-model-file.js';
+import { predict } from '../nn/predict.js';
 import { readImageFile } from '../data/node-image.js';
 import { preprocessDigit } from '../data/preprocess.js';
 import { loadDataset } from '../data/node-source.js';
@@ -61,9 +61,8 @@ export function demoCommand(io: CliIo): Command {
       else samples = await exampleDigits(flags.count);
       io.out(`${metadata.name ?? path}${metadata.testAccuracy !== undefined ? ` (test accuracy ${(100 * metadata.testAccuracy).toFixed(2)}%)` : ''}\n\n`);
       for (const s of samples) {
-        const probs = model.predict(new Tensor([1, 1, 28, 28], s.pixels)).data;
-        let digit = 0;
-        for (let k = 1; k < probs.length; k++) if (probs[k] > probs[digit]) digit = k;
+        const { digit, probabilities } = predict(model, s.pixels);
+        const probs = probabilities.data;
         const verdict = s.label === undefined ? '' : s.label === digit ? ' ✓' : ` ✗ (label ${s.label})`;
         io.out(`${s.source}: predicted ${digit} with ${(100 * probs[digit]).toFixed(1)}%${verdict}\n`);
         io.out(asciiDigit(s.pixels).map((l) => `    ${l}`).join('\n') + '\n\n');

@@ -1,13 +1,16 @@
 /**
  * `convscope predict`: classify PNG or JPEG images of any size and polarity, preprocessed the way
- * MNIST was made. An unreadable image gets an error of its own; the others are still classified.
+ * MNIST was made — or, with --no-preprocess, used as they are (the model's 28×28, 0 = background,
+ * 255 = ink). An unreadable or unusable image gets an error of its own; the others are still
+ * classified.
  */
 import { resolve } from 'node:path';
 import { Command } from 'commander';
-import { Tensor } from '../engine/tensor.js';
 import { readImageFile } from '../data/node-image.js';
-import { preprocessDigit } from '../data/preprocess.js';
+import { pixelsAsIs, preprocessDigit } from '../data/preprocess.js';
 import { readModelFile } from '../io/node-model-file.js';
+import { predict } from '../nn/predict.js';
+import { SpecError, formatShape } from '../engine/errors.js';
 import type { CliIo } from './io.js';
 import { resolveModelFile } from '../io/node-paths.js';
 import { asciiDigit, bar } from './ascii.js';
@@ -29,6 +32,8 @@ interface PredictFlags {
   model: string;
   json?: boolean;
   show?: boolean;
+  /** false with --no-preprocess */
+  preprocess: boolean;
 }
 
 export function predictCommand(io: CliIo): Command {
@@ -38,18 +43,27 @@ export function predictCommand(io: CliIo): Command {
     .option('--model <file|name>', 'model file, or the name of a shipped model', 'lenet')
     .option('--json', 'print a JSON array: {file, digit, probabilities} per image, or {file, error}')
     .option('--show', 'draw each preprocessed 28×28 input as text')
+    .option('--no-preprocess', "use each image as it is: 28×28, 0 = background, 255 = ink (MNIST's own pixels)")
     .action(async (images: string[], flags: PredictFlags) => {
       const { model } = await readModelFile(resolveModelFile(flags.model, io.cwd));
+      const [C, H, W] = model.inputShape;
+      if (!flags.preprocess && (model.inputShape.length !== 3 || C !== 1)) {
+        throw new SpecError(`--no-preprocess needs a model of one-channel images [1,H,W]; ${flags.model} takes ${formatShape(model.inputShape)}`);
+      }
       const results: (Prediction | PredictionError)[] = [];
       for (const file of images) {
         try {
           const img = await readImageFile(resolve(io.cwd, file));
-          const pre = preprocessDigit(img, { range: '0..255' });
-          if (pre.empty) throw new Error('no ink found: the image is blank or has too little contrast');
-          const probs = model.predict(new Tensor([1, 1, 28, 28], pre.pixels)).data;
-          let digit = 0;
-          for (let k = 1; k < probs.length; k++) if (probs[k] > probs[digit]) digit = k;
-          results.push({ file, digit, probabilities: Array.from(probs, (p) => Number(p.toFixed(6))), pixels: pre.pixels });
+          let pixels: Float32Array;
+          if (flags.preprocess) {
+            const pre = preprocessDigit(img, { range: '0..255' });
+            if (pre.empty) throw new Error('no ink found: the image is blank or has too little contrast');
+            pixels = pre.pixels;
+          } else {
+            pixels = pixelsAsIs(img, { range: '0..255', width: W, height: H, name: '--no-preprocess' });
+          }
+          const { digit, probabilities } = predict(model, pixels);
+          results.push({ file, digit, probabilities: Array.from(probabilities.data, (p) => Number(p.toFixed(6))), pixels });
         } catch (e) {
           results.push({ file, error: (e as Error).message });
         }

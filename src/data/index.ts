@@ -35,4 +35,4 @@ export {
   type Affine,
   type AugmentOptions,
 } from './augment.js';
-export { preprocessDigit, rgbaToGray, type GrayImage, type GrayImage8, type PreprocessOptions, type Preprocessed } from './preprocess.js';
+export { preprocessDigit, pixelsAsIs, rgbaToGray, type GrayImage, type GrayImage8, type PreprocessOptions, type Preprocessed } from './preprocess.js';

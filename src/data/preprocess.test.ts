@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { preprocessDigit, rgbaToGray, type GrayImage } from './preprocess.js';
+import { pixelsAsIs, preprocessDigit, rgbaToGray, type GrayImage } from './preprocess.js';
 
 /** A w×h canvas (0 = background) with filled rectangles of ink 255. */
 function canvas(w: number, h: number, rects: [number, number, number, number][]): GrayImage {
@@ -182,5 +182,27 @@ describe('rgbaToGray', () => {
     const g = rgbaToGray(rgba, 2, 2);
     expect(Array.from(g.data)).toEqual([76, 255, 127, 10]);
     expect(() => rgbaToGray(rgba, 3, 2)).toThrow('rgbaToGray: 3×2 RGBA needs 24 bytes, got 16');
+  });
+});
+
+describe('pixelsAsIs', () => {
+  it('scales a 28×28 MNIST-polarity image to 0..1 and moves nothing', () => {
+    const img = canvas(28, 28, [[3, 2, 4, 20]]);
+    (img.data as Uint8Array)[5] = 51;
+    const p = pixelsAsIs(img, { range: '0..255', width: 28, height: 28 });
+    expect(p).toEqual(Float32Array.from(img.data, (v) => v / 255));
+    expect(p[5]).toBeCloseTo(0.2, 6);
+  });
+
+  it('refuses another size and dark ink on a light background, with the name given', () => {
+    expect(() => pixelsAsIs(canvas(30, 30, []), { range: '0..255', width: 28, height: 28, name: '--no-preprocess' })).toThrow(
+      '--no-preprocess needs a 28×28 image, got 30×30',
+    );
+    expect(() => pixelsAsIs(invert(canvas(28, 28, [[10, 4, 6, 20]])), { range: '0..255', width: 28, height: 28 })).toThrow(
+      "pixelsAsIs needs MNIST polarity (0 = background, 255 = ink), but the image's border is light (median 255): dark ink on a light background? Invert the image",
+    );
+    expect(() => pixelsAsIs({ width: 2, height: 1, data: new Float32Array([0, 1.5]) }, { range: '0..1', width: 2, height: 1 })).toThrow(
+      'pixelsAsIs: value 1.5 at (x=1, y=0) is outside 0..1',
+    );
   });
 });

@@ -3,7 +3,8 @@
  * find the ink (either polarity), crop to it, fit it into a 20×20 box with area averaging, and
  * place it in 28×28 with its centre of mass at the centre, as the original MNIST images were made.
  * Pure (runs in the browser too). It does not decode image files (node-image.ts does) and does not
- * normalise for a network (that is the model's input statistics, not the image's).
+ * normalise for a network (that is the model's input statistics, not the image's). An image that
+ * already is an MNIST digit can skip all of it: pixelsAsIs only checks and scales it.
  *
  * Coordinates: pixel i covers [i, i+1), so the 28×28 field's centre is (14, 14).
  */
@@ -146,15 +147,37 @@ export function rgbaToGray(rgba: Uint8Array | Uint8ClampedArray, width: number, 
   return { width, height, data };
 }
 
-/** Checks the image and returns a fresh Float32Array copy scaled to 0..1. */
-function toUnit(img: GrayImage, options: PreprocessOptions): Float32Array {
+/**
+ * An image that already is a network input, used as it is: no crop, no centring, no inversion,
+ * only scaled to 0..1. It must be `width`×`height` (the model's input) in MNIST polarity
+ * (0 = background, the range's top = ink); a light border, dark ink on paper, is refused rather
+ * than shown to a network that never saw one. `name` starts the error messages (a file, a flag).
+ */
+export function pixelsAsIs(img: GrayImage, options: { range: PreprocessOptions['range']; width: number; height: number; name?: string }): Float32Array {
+  const name = options.name ?? 'pixelsAsIs';
+  const { width: W, height: H } = options;
+  if (img.width !== W || img.height !== H) throw new ShapeError(`${name} needs a ${W}×${H} image, got ${img.width}×${img.height}`);
+  const pixels = toUnit(img, options, name);
+  const border = borderMedian(pixels, W, H);
+  if (border > 0.5) {
+    const top = options.range === '0..255' ? 255 : 1;
+    throw new SpecError(
+      `${name} needs MNIST polarity (0 = background, ${top} = ink), but the image's border is light (median ${Math.round(border * top)}): ` +
+        'dark ink on a light background? Invert the image',
+    );
+  }
+  return pixels;
+}
+
+/** Checks the image and returns a fresh Float32Array copy scaled to 0..1. `who` starts the error messages. */
+function toUnit(img: GrayImage, options: { range: PreprocessOptions['range'] }, who = 'preprocessDigit'): Float32Array {
   const { width: w, height: h, data } = img;
   if (!Number.isInteger(w) || !Number.isInteger(h) || w < 1 || h < 1) {
-    throw new ShapeError(`preprocessDigit: width and height must be integers ≥ 1, got ${w}×${h}`);
+    throw new ShapeError(`${who}: width and height must be integers ≥ 1, got ${w}×${h}`);
   }
-  if (data.length !== w * h) throw new ShapeError(`preprocessDigit: a ${w}×${h} image needs ${w * h} values, got ${data.length}`);
+  if (data.length !== w * h) throw new ShapeError(`${who}: a ${w}×${h} image needs ${w * h} values, got ${data.length}`);
   if (options.range !== '0..255' && options.range !== '0..1') {
-    throw new SpecError(`preprocessDigit: range must be '0..255' or '0..1', got ${String(options.range)}`);
+    throw new SpecError(`${who}: range must be '0..255' or '0..1', got ${String(options.range)}`);
   }
   const max = options.range === '0..255' ? 255 : 1;
   const out = new Float32Array(w * h);
@@ -162,7 +185,7 @@ function toUnit(img: GrayImage, options: PreprocessOptions): Float32Array {
     const v = data[i];
     if (!(v >= 0 && v <= max)) {
       throw new SpecError(
-        `preprocessDigit: value ${v} at (x=${i % w}, y=${Math.floor(i / w)}) is outside ${options.range} (the range option)`,
+        `${who}: value ${v} at (x=${i % w}, y=${Math.floor(i / w)}) is outside ${options.range} (the range option)`,
       );
     }
     out[i] = v / max;

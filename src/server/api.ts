@@ -4,7 +4,7 @@
  * that names the parameter, what came and what is allowed). It does no file serving.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Tensor } from '../engine/tensor.js';
+import { predict as predictClasses } from '../nn/predict.js';
 import {
   DIGITS_DEFAULT_LIMIT,
   DIGITS_MAX_LIMIT,
@@ -121,11 +121,8 @@ async function predict(req: IncomingMessage, res: ServerResponse, query: URLSear
   if (bad >= 0) throw new HttpError(400, 'bad-body', `"pixels"[${bad}] is ${JSON.stringify(pixels[bad])}; every pixel must be a number in 0..1`);
   const model = await ctx.models.get(name);
   if (!model) throw new HttpError(400, 'bad-body', `unknown model ${JSON.stringify(name.slice(0, 80))}; the models are ${(await ctx.models.names()).join(', ')}`);
-  const x = Tensor.from([1, 1, 28, 28], pixels as number[]);
-  const probs = model.model.predict(x);
-  let best = 0;
-  for (let j = 1; j < probs.size; j++) if (probs.data[j] > probs.data[best]) best = j;
-  const out: PredictResponse = { model: name, trained: model.info.trained, predicted: best, probabilities: Array.from(probs.data) };
+  const { digit, probabilities } = predictClasses(model.model, Float32Array.from(pixels as number[]));
+  const out: PredictResponse = { model: name, trained: model.info.trained, predicted: digit, probabilities: Array.from(probabilities.data) };
   sendJson(req, res, 200, out);
 }
 

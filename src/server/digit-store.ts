@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import { Tensor } from '../engine/tensor.js';
-import { toProbabilities } from '../nn/model.js';
+import { predict } from '../nn/predict.js';
 import { IDX_FILE_NAMES } from '../data/catalog.js';
 import { decodeImages, decodeLabels } from '../data/idx.js';
 import { HttpError } from './http-util.js';
@@ -98,17 +98,13 @@ export class DigitStore {
   predict(m: RegisteredModel, split: DigitSplit, indices: readonly number[]): { predicted: number; confidence: number }[] {
     const out: { predicted: number; confidence: number }[] = [];
     if (indices.length === 0) return out;
-    const x = new Tensor([indices.length, 1, 28, 28]);
+    const x = new Tensor([indices.length, ...m.model.inputShape]);
     indices.forEach((idx, k) => {
       for (let i = 0; i < PIXELS; i++) x.data[k * PIXELS + i] = split.images[idx * PIXELS + i] / 255;
     });
-    const probs = toProbabilities(m.model.forward(x).output, m.model.layers[m.model.layers.length - 1].kind);
-    const K = probs.size / indices.length;
-    for (let k = 0; k < indices.length; k++) {
-      let best = 0;
-      for (let j = 1; j < K; j++) if (probs.data[k * K + j] > probs.data[k * K + best]) best = j;
-      out.push({ predicted: best, confidence: probs.data[k * K + best] });
-    }
+    const { probabilities, digits } = predict(m.model, x);
+    const K = probabilities.size / indices.length;
+    digits.forEach((d, k) => out.push({ predicted: d, confidence: probabilities.data[k * K + d] }));
     return out;
   }
 

@@ -6,6 +6,7 @@ import { Tensor } from '../engine/tensor.js';
 import { withKernelScratch } from '../engine/kernels/index.js';
 import type { Sequential } from '../nn/model.js';
 import { toProbabilities } from '../nn/model.js';
+import { argmax } from '../nn/predict.js';
 import type { BatchSource } from './batch-source.js';
 
 export interface WorstExample {
@@ -53,8 +54,7 @@ export function evaluate(model: Sequential, data: BatchSource, opts: { batchSize
       const probs = toProbabilities(model.forward(input).output, lastKind);
       for (let i = 0; i < count; i++) {
         const row = probs.data.subarray(i * K, (i + 1) * K);
-        let pred = 0;
-        for (let k = 1; k < K; k++) if (row[k] > row[pred]) pred = k;
+        const pred = argmax(row);
         const label = y[i];
         confusion[label][pred]++;
         lossSum -= Math.log(Math.max(row[label], 1e-30));

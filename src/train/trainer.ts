@@ -12,6 +12,7 @@ import { kernels, withKernelScratch } from '../engine/kernels/index.js';
 import { SpecError } from '../engine/errors.js';
 import type { Sequential } from '../nn/model.js';
 import { computeLoss, distillationLoss, type LossName } from '../nn/losses.js';
+import { argmax } from '../nn/predict.js';
 import { createOptimizer, type Optimizer, type OptimizerSpec } from './optimizers.js';
 import { learningRateAt, type ScheduleSpec } from './schedules.js';
 import type { BatchSource } from './batch-source.js';
@@ -194,11 +195,7 @@ async function trainLoop(
             : computeLoss(recipe.loss, trace.output, labels);
         model.backwardForTraining(trace, result.dy);
         const out = trace.output.data;
-        for (let i = 0; i < count; i++) {
-          let best = 0;
-          for (let k = 1; k < K; k++) if (out[i * K + k] > out[i * K + best]) best = k;
-          if (best === labels[i]) s.epochCorrect++;
-        }
+        for (let i = 0; i < count; i++) if (argmax(out.subarray(i * K, (i + 1) * K)) === labels[i]) s.epochCorrect++;
         return result.loss;
       });
       const lr = learningRateAt(recipe.schedule, recipe.lr, s.step, stepsPerEpoch, totalSteps);
