@@ -1,16 +1,14 @@
 /**
  * The step-through's arithmetic agrees with the engine for every kind of unit (conv with and
- * without padding and stride, dense, max pooling, activations, the output's softmax), and
- * receptive fields match the hand-computed ones of LeNet.
+ * without padding and stride, dense, max pooling, activations, the output's softmax).
  */
 import { describe, expect, it } from 'vitest';
-import { Sequential } from '../../../src/nn/model.js';
-import { Tensor } from '../../../src/engine/tensor.js';
-import { Rng } from '../../../src/engine/rng.js';
-import { ZOO } from '../../../src/models/zoo.js';
-import type { ModelSpec } from '../../../src/nn/spec.js';
-import { explainUnit, finalEngineValue, stepNames, unitIndex, unitPosition } from './explain-unit.js';
-import { receptiveField, shapeLabel } from './geometry.js';
+import { Sequential } from '../nn/model.js';
+import { Tensor } from '../engine/tensor.js';
+import { Rng } from '../engine/rng.js';
+import { ZOO } from '../models/zoo.js';
+import type { ModelSpec } from '../nn/spec.js';
+import { explainUnit, finalEngineValue, stepNames, unitIndex, unitPosition } from './unit.js';
 
 function digit(seed: number): Tensor {
   const rng = new Rng(seed);
@@ -136,25 +134,5 @@ describe('explainUnit', () => {
   it('converts between flat indices and positions', () => {
     expect(unitPosition([20, 24, 24], unitIndex([20, 24, 24], 19, 23, 2))).toEqual({ c: 19, y: 23, x: 2 });
     expect(unitPosition([500], 42)).toEqual({ c: 42, y: 0, x: 0 });
-  });
-});
-
-describe('receptiveField', () => {
-  const lenet = new Sequential(ZOO['lenet'].spec, 0);
-  it('grows through lenet: conv1 5×5, pool1 6×6, conv2 14×14, pool2 16×16, dense everything', () => {
-    expect(receptiveField(lenet, 0, 3, 4)).toEqual({ y0: 3, y1: 7, x0: 4, x1: 8 });
-    expect(receptiveField(lenet, 1, 0, 0)).toEqual({ y0: 0, y1: 5, x0: 0, x1: 5 });
-    expect(receptiveField(lenet, 2, 1, 2)).toEqual({ y0: 2, y1: 15, x0: 4, x1: 17 });
-    expect(receptiveField(lenet, 3, 3, 3)).toEqual({ y0: 12, y1: 27, x0: 12, x1: 27 });
-    expect(receptiveField(lenet, 5, 0, 0)).toEqual({ y0: 0, y1: 27, x0: 0, x1: 27 });
-  });
-
-  it('clips padding away at the border', () => {
-    const m = new Sequential({ input: [1, 28, 28], layers: [{ kind: 'conv2d', outC: 2, k: 5, pad: 'same' }, { kind: 'relu' }] }, 0);
-    expect(receptiveField(m, 1, 0, 27)).toEqual({ y0: 0, y1: 2, x0: 25, x1: 27 });
-  });
-
-  it('labels shapes as H×W×C', () => {
-    expect(lenet.layers.map((l) => shapeLabel(l.outShape))).toEqual(['24×24×20', '12×12×20', '8×8×50', '4×4×50', '800', '500', '500', '10']);
   });
 });

@@ -3,17 +3,19 @@
  * layer's input from the trace (cache.x), its weights, and compared with the engine's output
  * (cache.y). Convolution: the input patch, the kernel, their elementwise products, the sum, the
  * bias; dense: every weighted input; pooling: the window and its winner; then the activation that
- * follows, and for the last layer the softmax probability. Pure: no DOM, so it is unit-tested.
+ * follows, and for the last layer the softmax probability. Pure (no DOM, no Node): the explorer's
+step-through draws it, and the CLI and library can print the same numbers.
  *
  * Sums are taken in float64 over the exact products of float32 numbers; the engine accumulates in
  * float32, so the two may differ in the last digits, and the view shows both side by side.
  */
-import type { ForwardResult, Sequential } from '../../../src/nn/model.js';
-import type { Layer } from '../../../src/nn/layer.js';
-import { Conv2d } from '../../../src/nn/layers/conv2d.js';
-import { Dense } from '../../../src/nn/layers/dense.js';
-import { AvgPool2d, MaxPool2d } from '../../../src/nn/layers/pool.js';
-import { LeakyRelu } from '../../../src/nn/layers/activations.js';
+import type { ForwardResult, Sequential } from '../nn/model.js';
+import type { Layer } from '../nn/layer.js';
+import { Conv2d } from '../nn/layers/conv2d.js';
+import { Dense } from '../nn/layers/dense.js';
+import { AvgPool2d, MaxPool2d } from '../nn/layers/pool.js';
+import { LeakyRelu } from '../nn/layers/activations.js';
+import { convTapPosition, poolWindow } from './receptive-field.js';
 
 /** A unit: a layer index and a flat index into that layer's per-sample output. */
 export interface UnitRef {
@@ -225,8 +227,7 @@ export function explainUnit(model: Sequential, trace: ForwardResult, ref: UnitRe
       let cs = 0;
       for (let ky = 0; ky < d.kH; ky++) {
         for (let kx = 0; kx < d.kW; kx++, t++) {
-          const iy = y * d.strideH - d.padTop + ky * d.dilationH;
-          const ix = x * d.strideW - d.padLeft + kx * d.dilationW;
+          const { iy, ix } = convTapPosition(d, y, x, ky, kx);
           rows[t] = iy;
           cols[t] = ix;
           const ok = iy >= 0 && iy < d.H && ix >= 0 && ix < d.W;
@@ -267,15 +268,16 @@ export function explainUnit(model: Sequential, trace: ForwardResult, ref: UnitRe
 
   if (l instanceof MaxPool2d || l instanceof AvgPool2d) {
     const d = l.dims;
+    const pool = poolWindow(d);
     const { c, y, x } = common.position;
-    const y0 = y * d.stride;
-    const x0 = x * d.stride;
+    const { iy: y0, ix: x0 } = convTapPosition(pool, y, x, 0, 0);
     const window = new Float32Array(d.size * d.size);
     let winner = 0;
     let sum = 0;
     for (let ky = 0; ky < d.size; ky++) {
       for (let kx = 0; kx < d.size; kx++) {
-        const v = cache.x.data[(c * d.H + y0 + ky) * d.W + x0 + kx];
+        const { iy, ix } = convTapPosition(pool, y, x, ky, kx);
+        const v = cache.x.data[(c * d.H + iy) * d.W + ix];
         const t = ky * d.size + kx;
         window[t] = v;
         sum += v;

@@ -11,7 +11,7 @@ import { REPO_ROOT } from '../helpers.js';
 
 declare global {
   interface Window {
-    /** the app's latency log (web/src/lib/inference.ts) */
+    /** the app's latency log (web/src/lib/latency.ts) */
     __convscope?: { samples: { model: string; waitMs: number; computeMs: number; totalMs: number; view: string }[]; ready: boolean };
   }
 }

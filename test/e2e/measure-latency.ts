@@ -1,6 +1,6 @@
 /**
  * Measures, in Chromium, the time from a pointer event on the drawing pad to updated prediction and
- * views, per model and view, from the app's own log (web/src/lib/inference.ts: t0 = the pointermove
+ * views, per model and view, from the app's own log (web/src/lib/latency.ts: t0 = the pointermove
  * event's timeStamp; the frame that handles it preprocesses, runs the network and redraws every
  * view synchronously, and stops the clock after Svelte has flushed the DOM and canvases).
  * Not a test: run it with `npx tsx test/e2e/measure-latency.ts`; it prints a table and JSON.

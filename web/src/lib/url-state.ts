@@ -1,15 +1,14 @@
 /**
  * The app's settings in the URL (model, view, selected unit, step), so a view can be shared or
- * reloaded. Reading trusts nothing: unknown values fall back to defaults. Writing replaces the
- * history entry rather than piling one up per click.
+ * reloaded. Reading trusts nothing: unknown values fall back to defaults (the views are those of
+ * the registry, views.ts; the first is the default). Writing replaces the history entry rather
+ * than piling one up per click.
  */
-
-export const VIEWS = ['layers', 'kernels', 'step', 'network', 'gallery'] as const;
-export type View = (typeof VIEWS)[number];
+import { VIEW_IDS, type ViewId } from './views.js';
 
 export interface UrlState {
   model: string | null;
-  view: View;
+  view: ViewId;
   /** layer name and flat unit index */
   unit: { layer: string; index: number } | null;
   step: number | null;
@@ -27,7 +26,7 @@ export function readUrlState(search: string): UrlState {
   const model = q.get('model');
   return {
     model: model !== null && /^[A-Za-z0-9][\w-]{0,63}$/.test(model) ? model : null,
-    view: (VIEWS as readonly string[]).includes(view ?? '') ? (view as View) : 'layers',
+    view: VIEW_IDS.find((v) => v === view) ?? VIEW_IDS[0],
     unit,
     step,
   };

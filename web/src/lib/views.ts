@@ -1,0 +1,89 @@
+/**
+ * The explorer's views, in tab order: one registry entry each (id, title, component, what it
+ * needs). The app draws the tabs, keeps ?view= in the URL and renders the open view from this
+ * list alone, so a new view is one entry here and one component. Every view component receives
+ * the same ViewProps and takes the ones it uses.
+ */
+import type { Component } from 'svelte';
+import type { ForwardResult, Sequential } from '../../../src/nn/model.js';
+import type { ModelInfo } from '../../../src/server/api-types.js';
+import type { UnitRef } from '../../../src/explain/unit.js';
+import LayersView from '../components/LayersView.svelte';
+import KernelsView from '../components/KernelsView.svelte';
+import StepTab from '../components/StepTab.svelte';
+import NetworkTab from '../components/NetworkTab.svelte';
+import Gallery from '../components/Gallery.svelte';
+
+/** A pixel of a layer's output under the pointer (layer −1: the input). */
+export interface Hover {
+  layer: number;
+  y: number;
+  x: number;
+}
+
+/** What the app hands every view: the model, the current trace, the selection, and ways to change them. */
+export type ViewProps = {
+  model: Sequential;
+  /** the model's name in the picker and the API */
+  modelName: string;
+  /** every model the server offers */
+  models: readonly ModelInfo[];
+  /** the current input's forward pass */
+  trace: ForwardResult;
+  /** the current input's class probabilities; null while the pad is empty */
+  probs: Float32Array | null;
+  /** the selected unit, if any */
+  unit: UnitRef | null;
+  /** the step within the selected unit's computation */
+  step: number;
+  /** selects a unit and opens the step-through */
+  onselect: (layer: number, index: number) => void;
+  /** selects a unit, staying in the view, from its first step */
+  onunit: (unit: UnitRef) => void;
+  onstep: (step: number) => void;
+  /** the pixel under the pointer (the input view outlines its receptive field), or null */
+  onhover: (hover: Hover | null) => void;
+  /** makes these 28×28 pixels the input, with a caption saying where they come from */
+  onpick: (pixels: Float32Array, caption: string) => void;
+  /** switches to another model */
+  onmodel: (name: string) => void;
+};
+
+/**
+ * What a view needs from the app beyond the model and the trace (which every view gets):
+ * 'unit' — it shows the selected unit, so the input view outlines that unit's receptive field;
+ * 'step' — it walks through steps, and the current one is kept in the URL (?step=).
+ */
+export type ViewNeed = 'unit' | 'step';
+
+export interface ViewEntry {
+  /** the ?view= value, and the tab's and panel's data-testid suffix */
+  readonly id: string;
+  readonly title: string;
+  /** one line above the view on how to use it */
+  readonly intro?: string;
+  readonly component: Component<ViewProps>;
+  readonly needs: readonly ViewNeed[];
+}
+
+export const VIEWS = [
+  {
+    id: 'layers',
+    title: 'Layers',
+    intro: "Every layer's output for the current input. Point at a pixel to see its receptive field in the input; click it to step through its computation.",
+    component: LayersView,
+    needs: [],
+  },
+  { id: 'kernels', title: 'Kernels', component: KernelsView, needs: [] },
+  { id: 'step', title: 'Step-through', component: StepTab, needs: ['unit', 'step'] },
+  { id: 'network', title: 'Network', component: NetworkTab, needs: [] },
+  { id: 'gallery', title: 'Gallery', component: Gallery, needs: [] },
+] as const satisfies readonly ViewEntry[];
+
+export type ViewId = (typeof VIEWS)[number]['id'];
+
+export const VIEW_IDS: readonly ViewId[] = VIEWS.map((v) => v.id);
+
+export function viewEntry(id: ViewId): ViewEntry {
+  return VIEWS.find((v) => v.id === id) ?? VIEWS[0];
+}
