@@ -33,3 +33,4 @@ export { decodeIdx, decodeImages, decodeLabels } from './data/idx.js';
 export { makeSplit, type Dataset, type Split } from './data/dataset.js';
 export { splitSource } from './data/split-source.js';
 export { predictDigit, type DigitPrediction } from './predict.js';
+export * from './explain/index.js';

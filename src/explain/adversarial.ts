@@ -9,6 +9,7 @@ import { Tensor } from '../engine/tensor.js';
 import { Rng } from '../engine/rng.js';
 import { SpecError } from '../engine/errors.js';
 import type { Sequential } from '../nn/model.js';
+import { argmax } from '../nn/predict.js';
 import { checkInput, logitLayer, logitsOf, predictedClasses, targetsFor } from './score.js';
 
 export type AttackMethod = 'fgsm' | 'pgd';
@@ -115,15 +116,10 @@ function clamp01(v: number): number {
   return v < 0 ? 0 : v > 1 ? 1 : v;
 }
 
+/** The most probable class of each row of p[N,K]. */
 export function argmaxRows(p: Tensor): Int32Array {
   const K = p.size / p.n;
-  const out = new Int32Array(p.n);
-  for (let n = 0; n < p.n; n++) {
-    let best = 0;
-    for (let k = 1; k < K; k++) if (p.data[n * K + k] > p.data[n * K + best]) best = k;
-    out[n] = best;
-  }
-  return out;
+  return Int32Array.from({ length: p.n }, (_, n) => argmax(p.data.subarray(n * K, (n + 1) * K)));
 }
 
 export interface MinimalEpsilonResult {

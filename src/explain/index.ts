@@ -34,4 +34,17 @@ export { foolingImage, type FoolingOptions, type FoolingResult } from './fooling
 export { modelRandomizationTest, deletionCurve, randomAttribution, spearman, pearson, cloneModel, randomizeLayer, type RandomizationStep, type DeletionCurve, type MapFunction } from './sanity.js';
 export { logitLayer, logitsOf, classCount, predictedClasses, scoreGradient, objectiveSeed, type Objective, type ScoreGradient } from './score.js';
 export { gaussianBlur, resizeBilinear } from './image-ops.js';
-export { receptiveField, convTapPosition, windowDims, type Rect, type WindowDims } from './receptive-field.js';
+export { receptiveField, convTapPosition, windowDims, poolWindow, type Rect, type WindowDims } from './receptive-field.js';
+export {
+  explainUnit,
+  unitPosition,
+  unitIndex,
+  stepNames,
+  finalEngineValue,
+  type UnitRef,
+  type Explanation,
+  type ConvExplanation,
+  type DenseExplanation,
+  type PoolExplanation,
+  type ElementwiseExplanation,
+} from './unit.js';

@@ -8,6 +8,7 @@ import { Tensor } from '../engine/tensor.js';
 import { SpecError, ShapeError, formatShape } from '../engine/errors.js';
 import type { ForwardResult, Sequential } from '../nn/model.js';
 import type { BackwardRule } from '../nn/layer.js';
+import { argmax } from '../nn/predict.js';
 
 /**
  * The layer whose output is the class scores (logits): the last layer, or the one before it when
@@ -45,13 +46,7 @@ export function targetsFor(model: Sequential, n: number, target: number | ArrayL
 export function predictedClasses(model: Sequential, trace: ForwardResult): Int32Array {
   const logits = logitsOf(model, trace);
   const K = logits.size / logits.n;
-  const out = new Int32Array(logits.n);
-  for (let n = 0; n < logits.n; n++) {
-    let best = 0;
-    for (let k = 1; k < K; k++) if (logits.data[n * K + k] > logits.data[n * K + best]) best = k;
-    out[n] = best;
-  }
-  return out;
+  return Int32Array.from({ length: logits.n }, (_, n) => argmax(logits.data.subarray(n * K, (n + 1) * K)));
 }
 
 /** Checks x is a batch of the model's input shape and holds finite numbers. */
