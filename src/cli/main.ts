@@ -16,6 +16,10 @@ import { predictCommand } from './predict-command.js';
 import { summaryCommand } from './summary-command.js';
 import { demoCommand } from './demo-command.js';
 import { serveCommand } from './serve-command.js';
+import { explainCommand } from './explain-command.js';
+import { dreamCommand } from './dream-command.js';
+import { attackCommand } from './attack-command.js';
+import { foolCommand } from './fool-command.js';
 
 export function buildProgram(io: CliIo, argv: readonly string[], active: { kernels?: FastKernels } = {}): Command {
   const program = new Command('convscope')
@@ -36,7 +40,7 @@ export function buildProgram(io: CliIo, argv: readonly string[], active: { kerne
     const choice = opts.kernels ?? (env ? parseKernelChoice(env, 'CONVSCOPE_KERNELS') : kernelChoiceFromEnv({}));
     active.kernels = await selectNodeKernels(choice, opts.threads !== undefined ? { threads: opts.threads } : {});
   });
-  for (const cmd of [trainCommand(io, argv), evaluateCommand(io), predictCommand(io), summaryCommand(io), serveCommand(io), demoCommand(io)]) {
+  for (const cmd of [trainCommand(io, argv), evaluateCommand(io), predictCommand(io), summaryCommand(io), serveCommand(io), demoCommand(io), explainCommand(io), dreamCommand(io), attackCommand(io), foolCommand(io)]) {
     cmd.configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) }).exitOverride().showHelpAfterError('(run with --help for usage)');
     program.addCommand(cmd);
   }
