@@ -4,14 +4,11 @@
  * 255 = ink). An unreadable or unusable image gets an error of its own; the others are still
  * classified.
  */
-import { resolve } from 'node:path';
 import { Command } from 'commander';
-import { readImageFile } from '../data/node-image.js';
-import { pixelsAsIs, preprocessDigit } from '../data/preprocess.js';
 import { readModelFile } from '../io/node-model-file.js';
 import { predict } from '../nn/predict.js';
-import { SpecError, formatShape } from '../engine/errors.js';
 import type { CliIo } from './io.js';
+import { checkDigitModel, readDigits } from './digit-input.js';
 import { resolveModelFile } from '../io/node-paths.js';
 import { asciiDigit, bar } from './ascii.js';
 
@@ -46,28 +43,12 @@ export function predictCommand(io: CliIo): Command {
     .option('--no-preprocess', "use each image as it is: 28×28, 0 = background, 255 = ink (MNIST's own pixels)")
     .action(async (images: string[], flags: PredictFlags) => {
       const { model } = await readModelFile(resolveModelFile(flags.model, io.cwd));
-      const [C, H, W] = model.inputShape;
-      if (!flags.preprocess && (model.inputShape.length !== 3 || C !== 1)) {
-        throw new SpecError(`--no-preprocess needs a model of one-channel images [1,H,W]; ${flags.model} takes ${formatShape(model.inputShape)}`);
-      }
-      const results: (Prediction | PredictionError)[] = [];
-      for (const file of images) {
-        try {
-          const img = await readImageFile(resolve(io.cwd, file));
-          let pixels: Float32Array;
-          if (flags.preprocess) {
-            const pre = preprocessDigit(img, { range: '0..255' });
-            if (pre.empty) throw new Error('no ink found: the image is blank or has too little contrast');
-            pixels = pre.pixels;
-          } else {
-            pixels = pixelsAsIs(img, { range: '0..255', width: W, height: H, name: '--no-preprocess' });
-          }
-          const { digit, probabilities } = predict(model, pixels);
-          results.push({ file, digit, probabilities: Array.from(probabilities.data, (p) => Number(p.toFixed(6))), pixels });
-        } catch (e) {
-          results.push({ file, error: (e as Error).message });
-        }
-      }
+      checkDigitModel(model, flags.model, flags.preprocess);
+      const results: (Prediction | PredictionError)[] = (await readDigits(images, io, model, flags.preprocess)).map((r) => {
+        if ('error' in r) return r;
+        const { digit, probabilities } = predict(model, r.pixels);
+        return { file: r.file, digit, probabilities: Array.from(probabilities.data, (p) => Number(p.toFixed(6))), pixels: r.pixels };
+      });
       if (flags.json) {
         io.out(JSON.stringify(results.map((r) => ('error' in r ? r : { file: r.file, digit: r.digit, probabilities: r.probabilities }))) + '\n');
       } else {
