@@ -7,6 +7,7 @@
 import { Sequential } from '../nn/model.js';
 import { parseModelSpec, type ModelSpec } from '../nn/spec.js';
 import { formatShape } from '../engine/errors.js';
+import { checkCalibration, OOD_METHODS, type OodCalibration } from '../nn/ood.js';
 import { decodeSafetensors, encodeSafetensors, SafetensorsError, type SafetensorsTensor } from './safetensors.js';
 
 export const MODEL_FORMAT = 'convscope-model/1';
@@ -36,15 +37,25 @@ export interface LoadedModel {
 }
 
 const EXTRA_PREFIX = 'extra.';
+/** The "not a digit" calibration: its numbers in metadata 'ood', its arrays as these tensors. */
+const OOD_MEANS = 'ood.means';
+const OOD_PRECISION = 'ood.precision';
 
 export function encodeModelFile(model: Sequential, metadata: ModelMetadata, extras: Record<string, Float32Array> = {}): Uint8Array {
   const tensors: Record<string, SafetensorsTensor> = {};
   for (const t of [...model.params, ...model.buffers]) {
     tensors[t.name] = { dtype: 'F32', shape: [...t.value.shape], data: t.value.data };
   }
-  for (const [k, v] of Object.entries(extras)) tensors[EXTRA_PREFIX + k] = { dtype: 'F32', shape: [v.length], data: v };
+  const all = { ...extras };
   const meta: Record<string, string> = { format: MODEL_FORMAT, spec: JSON.stringify(model.spec) };
   for (const [k, v] of Object.entries(metadata)) if (v !== undefined) meta[k] = JSON.stringify(v);
+  if (model.ood) {
+    const { means, precision, ...numbers } = model.ood;
+    meta['ood'] = JSON.stringify(numbers);
+    if (means) all[OOD_MEANS] = means;
+    if (precision) all[OOD_PRECISION] = precision;
+  }
+  for (const [k, v] of Object.entries(all)) tensors[EXTRA_PREFIX + k] = { dtype: 'F32', shape: [v.length], data: v };
   return encodeSafetensors(tensors, meta);
 }
 
@@ -56,6 +67,26 @@ function parseMeta(file: string, meta: Record<string, string>, key: string): unk
   } catch {
     throw new SafetensorsError(file, undefined, `metadata '${key}' is not valid JSON: ${text.slice(0, 60)}`);
   }
+}
+
+function oodCalibration(file: string, v: unknown, means: Float32Array | undefined, precision: Float32Array | undefined): OodCalibration {
+  const bad = (why: string): never => {
+    throw new SafetensorsError(file, undefined, `metadata 'ood': ${why}`);
+  };
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return bad('expected an object');
+  const o = v as Record<string, unknown>;
+  const method = o['method'];
+  if (typeof method !== 'string' || !(OOD_METHODS as readonly string[]).includes(method)) return bad(`method ${JSON.stringify(method)} is not one of ${OOD_METHODS.join(', ')}`);
+  const threshold = o['threshold'];
+  const acceptRate = o['acceptRate'];
+  if (typeof threshold !== 'number' || !Number.isFinite(threshold)) return bad(`threshold must be a finite number, got ${JSON.stringify(threshold)}`);
+  if (typeof acceptRate !== 'number' || !(acceptRate > 0 && acceptRate <= 1)) return bad(`acceptRate must be in (0, 1], got ${JSON.stringify(acceptRate)}`);
+  const cal: OodCalibration = { method: method as OodCalibration['method'], threshold, acceptRate };
+  if (typeof o['layer'] === 'string') cal.layer = o['layer'];
+  if (means) cal.means = means;
+  if (precision) cal.precision = precision;
+  if (typeof o['report'] === 'object' && o['report'] !== null && !Array.isArray(o['report'])) cal.report = o['report'] as Record<string, unknown>;
+  return cal;
 }
 
 export function decodeModelFile(bytes: Uint8Array, name = 'model file'): LoadedModel {
@@ -93,6 +124,17 @@ export function decodeModelFile(bytes: Uint8Array, name = 'model file'): LoadedM
     }
     throw new SafetensorsError(name, k, `not part of the model spec (its layers are ${model.layers.map((l) => l.name).join(', ')})`);
   }
+  const ood = parseMeta(name, meta, 'ood');
+  if (ood !== undefined) {
+    model.ood = oodCalibration(name, ood, extras[OOD_MEANS], extras[OOD_PRECISION]);
+    try {
+      checkCalibration(model, model.ood, `${name}: metadata 'ood'`);
+    } catch (e) {
+      throw new SafetensorsError(name, undefined, (e as Error).message);
+    }
+  }
+  delete extras[OOD_MEANS];
+  delete extras[OOD_PRECISION];
   const metadata: ModelMetadata = {};
   for (const key of ['name', 'recipe', 'dataset', 'seed', 'testAccuracy', 'testAccuracyByEpoch', 'command', 'checkpoint'] as const) {
     const v = parseMeta(name, meta, key);

@@ -18,6 +18,7 @@ import { Dropout, Flatten } from './layers/reshape.js';
 import { BatchNorm } from './layers/batchnorm.js';
 import { deskewBackward, deskewForward } from './deskew.js';
 import { kernels, standardizeReference } from '../engine/kernels/index.js';
+import type { OodCalibration } from './ood.js';
 
 /** One layer's part of a forward pass. */
 export interface TraceStep {
@@ -69,6 +70,8 @@ function createLayer(spec: LayerSpec, name: string, inShape: Shape, rng: Rng): L
 export class Sequential {
   readonly spec: ModelSpec;
   readonly layers: readonly Layer[];
+  /** the "not a digit" calibration its model file carries (src/nn/ood.ts), or null */
+  ood: OodCalibration | null = null;
 
   /** Builds the model; weights are drawn from `seed` (same seed, same weights, bit for bit). */
   constructor(spec: ModelSpec, seed = 0) {

@@ -8,6 +8,7 @@
 import { Tensor, sizeOf } from '../engine/tensor.js';
 import { ShapeError, formatShape } from '../engine/errors.js';
 import { toProbabilities, type ForwardResult, type Sequential } from './model.js';
+import { oodResults, type OodResult } from './ood.js';
 
 export interface PredictResult {
   /** every layer's input, output and internals, for drawing and explaining */
@@ -18,6 +19,10 @@ export interface PredictResult {
   digits: Int32Array;
   /** digits[0]: the class of the first (often the only) sample */
   digit: number;
+  /** per sample: the "not a digit" score against the model's calibration; null when the model has none */
+  ood: OodResult[] | null;
+  /** per sample: whether the score is above the threshold; all false without a calibration */
+  notDigit: boolean[];
 }
 
 /**
@@ -42,7 +47,9 @@ export function predict(model: Sequential, x: Tensor | Float32Array): PredictRes
   const K = probabilities.size / N;
   const digits = new Int32Array(N);
   for (let n = 0; n < N; n++) digits[n] = argmax(probabilities.data.subarray(n * K, (n + 1) * K));
-  return { trace, probabilities, digits, digit: digits[0] ?? -1 };
+  const ood = oodResults(model, trace);
+  const notDigit = Array.from({ length: N }, (_, n) => (ood ? ood[n].score > ood[n].threshold : false));
+  return { trace, probabilities, digits, digit: digits[0] ?? -1, ood, notDigit };
 }
 
 /** Index of the largest value: the first of equal maxima; -1 for an empty row. */
