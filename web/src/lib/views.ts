@@ -13,6 +13,7 @@ import KernelsView from '../components/KernelsView.svelte';
 import StepTab from '../components/StepTab.svelte';
 import NetworkTab from '../components/NetworkTab.svelte';
 import Gallery from '../components/Gallery.svelte';
+import ExplainView from '../components/ExplainView.svelte';
 
 /** A pixel of a layer's output under the pointer (layer −1: the input). */
 export interface Hover {
@@ -77,6 +78,13 @@ export const VIEWS = [
   { id: 'kernels', title: 'Kernels', component: KernelsView, needs: [] },
   { id: 'step', title: 'Step-through', component: StepTab, needs: ['unit', 'step'] },
   { id: 'network', title: 'Network', component: NetworkTab, needs: [] },
+  {
+    id: 'explain',
+    title: 'Explain',
+    intro: 'Why the network gives its answer, how easily it is fooled, and what its units look for: for the digit on the pad, live as you draw.',
+    component: ExplainView,
+    needs: [],
+  },
   { id: 'gallery', title: 'Gallery', component: Gallery, needs: [] },
 ] as const satisfies readonly ViewEntry[];
 
