@@ -2,9 +2,11 @@
  * The app's settings in the URL (model, view, selected unit, step), so a view can be shared or
  * reloaded. Reading trusts nothing: unknown values fall back to defaults (the views are those of
  * the registry, views.ts; the first is the default). Writing replaces the history entry rather
- * than piling one up per click.
+ * than piling one up per click. The Explain view's channel (&layer=&channel=, looks-for-url.ts)
+ * is its panel's to write; writing the app's settings keeps it while that view is open.
  */
 import { VIEW_IDS, type ViewId } from './views.js';
+import { FOCUS_VIEW, readFocus, withFocus } from './looks-for-url.js';
 
 export interface UrlState {
   model: string | null;
@@ -38,6 +40,7 @@ export function writeUrlState(s: UrlState): void {
   q.set('view', s.view);
   if (s.unit) q.set('unit', `${s.unit.layer}:${s.unit.index}`);
   if (s.step !== null) q.set('step', String(s.step));
-  const url = `${location.pathname}?${q.toString()}${location.hash}`;
+  const focus = s.view === FOCUS_VIEW ? readFocus(location.search) : null;
+  const url = `${location.pathname}${withFocus(`?${q.toString()}`, focus)}${location.hash}`;
   if (url !== `${location.pathname}${location.search}${location.hash}`) history.replaceState(null, '', url);
 }
