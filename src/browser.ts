@@ -11,6 +11,7 @@ export { selectKernels, parseKernelChoice, type KernelChoice } from './engine/ke
 export { spawnWebWorker, defaultWebThreads } from './engine/kernels/wasm/web-threads.js';
 
 export { Sequential, toProbabilities, type ForwardResult, type BackwardResult, type TraceStep } from './nn/model.js';
+export { OOD_METHODS, oodScores, oodResults, checkCalibration, type OodCalibration, type OodMethod, type OodResult } from './nn/ood.js';
 export { predict, argmax, type PredictResult } from './nn/predict.js';
 export type { Layer, LayerCache, Param, Mode, BackwardRule } from './nn/layer.js';
 export { BACKWARD_RULES } from './nn/layer.js';

@@ -48,3 +48,8 @@ export {
   type PoolExplanation,
   type ElementwiseExplanation,
 } from './unit.js';
+export { collectActivations, lastHiddenLayer, resolveLayer, imagesFromBytes, type Activations } from './activations.js';
+export { pca, umap, type PcaResult, type UmapOptions } from './projection.js';
+export { classGeometry, rankedPairs, distanceMatrixCorrelation, linearCka, type ClassGeometry, type ClassPair } from './class-geometry.js';
+export { fitMahalanobis, calibrateOod, evaluateOod, scoreImages, thresholdFor, auroc, type CalibrateOptions, type OodEvaluation } from './ood.js';
+export { standardCalibration, standardOodReport, noiseImages, type OodReport, type OodSetResult, type OodData } from './ood-report.js';

@@ -93,7 +93,7 @@ export function invertSpd(A: Float64Array, F: number): Float64Array {
 }
 
 /** Scores of a batch of images against a calibration (or just a method), `batch` at a time. */
-export function scoreImages(model: Sequential, images: Tensor, cal: Pick<OodCalibration, 'method' | 'layer' | 'means' | 'precision'>, opts: { batch?: number } = {}): Float32Array {
+export function scoreImages(model: Sequential, images: Tensor, cal: Pick<OodCalibration, 'method' | 'layer' | 'means' | 'precision' | 'standardize'>, opts: { batch?: number } = {}): Float32Array {
   const N = images.n;
   const D = images.size / Math.max(1, N);
   const out = new Float32Array(N);
@@ -142,19 +142,30 @@ export interface CalibrateOptions {
 
 /** A calibration: fitted on (trainImages, trainLabels), thresholded on held-out digits. */
 export function calibrateOod(model: Sequential, train: { images: Tensor; labels: ArrayLike<number> }, heldOut: Tensor, opts: CalibrateOptions = {}): OodCalibration {
-  const method = opts.method ?? 'mahalanobis';
+  const method = opts.method ?? 'combined';
   if (!OOD_METHODS.includes(method)) throw new SpecError(`calibrate: unknown method '${String(method)}'; expected one of ${OOD_METHODS.join(', ')}`);
   const accept = opts.accept ?? 0.95;
   const cal: OodCalibration = { method, threshold: 0, acceptRate: accept };
-  if (method === 'mahalanobis') {
+  if (method === 'mahalanobis' || method === 'combined') {
     resolveLayer(model, opts.layer ?? 'last-hidden');
     const fit = fitMahalanobis(model, train.images, train.labels, opts.layer ?? 'last-hidden', opts.shrinkage !== undefined ? { shrinkage: opts.shrinkage } : {});
     cal.layer = fit.layer;
     cal.means = fit.means;
     cal.precision = fit.precision;
   }
+  if (method === 'combined') {
+    const e = scoreImages(model, heldOut, { method: 'energy' });
+    const m = scoreImages(model, heldOut, { ...cal, method: 'mahalanobis' }).map(Math.log1p);
+    cal.standardize = { energy: meanStd(e), mahalanobis: meanStd(m) };
+  }
   cal.threshold = thresholdFor(scoreImages(model, heldOut, cal), accept);
   return cal;
+}
+
+function meanStd(a: Float32Array): [number, number] {
+  const mean = a.reduce((p, q) => p + q, 0) / a.length;
+  const sd = Math.sqrt(a.reduce((p, q) => p + (q - mean) ** 2, 0) / a.length);
+  return [mean, sd > 0 ? sd : 1];
 }
 
 export interface OodEvaluation {

@@ -85,6 +85,12 @@ function oodCalibration(file: string, v: unknown, means: Float32Array | undefine
   if (typeof o['layer'] === 'string') cal.layer = o['layer'];
   if (means) cal.means = means;
   if (precision) cal.precision = precision;
+  const st = o['standardize'];
+  if (st !== undefined) {
+    const pair = (p: unknown): [number, number] => (Array.isArray(p) && p.length === 2 && p.every((x) => typeof x === 'number') ? [p[0] as number, p[1] as number] : bad(`standardize: expected [mean, std] pairs, got ${JSON.stringify(p)}`));
+    if (typeof st !== 'object' || st === null) return bad('standardize: expected an object');
+    cal.standardize = { energy: pair((st as Record<string, unknown>)['energy']), mahalanobis: pair((st as Record<string, unknown>)['mahalanobis']) };
+  }
   if (typeof o['report'] === 'object' && o['report'] !== null && !Array.isArray(o['report'])) cal.report = o['report'] as Record<string, unknown>;
   return cal;
 }

@@ -5,13 +5,17 @@
  *   msp          1 − max softmax probability (Hendrycks & Gimpel 2017, the baseline)
  *   energy       −logsumexp(logits) (Liu et al. 2020)
  *   mahalanobis  min over classes of (f − μ_c)ᵀ Σ⁻¹ (f − μ_c) at a hidden layer (Lee et al. 2018)
+ *   combined     the mean of the energy and log(1 + Mahalanobis), each standardised by its mean and
+ *                spread on held-out digits: energy catches what the classifier has never seen
+ *                (Fashion-MNIST, shapes), Mahalanobis accepts unusual but real handwriting
+ *                (measured in docs/hidden-space.md; the default)
  * Scoring lives here, beside predict, so every face reports it; fitting and evaluating a
  * calibration (src/explain/ood.ts) does not.
  */
 import { SpecError, formatShape } from '../engine/errors.js';
 import type { ForwardResult, Sequential } from './model.js';
 
-export const OOD_METHODS = ['msp', 'energy', 'mahalanobis'] as const;
+export const OOD_METHODS = ['msp', 'energy', 'mahalanobis', 'combined'] as const;
 export type OodMethod = (typeof OOD_METHODS)[number];
 
 export interface OodCalibration {
@@ -24,6 +28,8 @@ export interface OodCalibration {
   layer?: string;
   means?: Float32Array;
   precision?: Float32Array;
+  /** combined: each part's mean and standard deviation on held-out digits */
+  standardize?: { energy: [number, number]; mahalanobis: [number, number] };
   /** what was measured when it was fitted: AUROC per out-of-distribution set, and more */
   report?: Record<string, unknown>;
 }
@@ -45,8 +51,13 @@ export function logitLayerIndex(model: Sequential): number {
 export function checkCalibration(model: Sequential, cal: OodCalibration, where = 'ood calibration'): void {
   if (!OOD_METHODS.includes(cal.method)) throw new SpecError(`${where}: unknown method '${String(cal.method)}'; expected one of ${OOD_METHODS.join(', ')}`);
   if (!Number.isFinite(cal.threshold)) throw new SpecError(`${where}: threshold must be a finite number, got ${cal.threshold}`);
-  if (cal.method !== 'mahalanobis') return;
-  if (cal.layer === undefined || !cal.means || !cal.precision) throw new SpecError(`${where}: mahalanobis needs a layer, class means and a precision matrix`);
+  if (cal.method === 'combined') {
+    const st = cal.standardize;
+    const ok = (p: unknown): boolean => Array.isArray(p) && p.length === 2 && Number.isFinite(p[0]) && p[1] > 0 && Number.isFinite(p[1]);
+    if (!st || !ok(st.energy) || !ok(st.mahalanobis)) throw new SpecError(`${where}: combined needs 'standardize' with a [mean, std > 0] pair for energy and mahalanobis`);
+  }
+  if (cal.method !== 'mahalanobis' && cal.method !== 'combined') return;
+  if (cal.layer === undefined || !cal.means || !cal.precision) throw new SpecError(`${where}: ${cal.method} needs a layer, class means and a precision matrix`);
   const layer = model.layers.find((l) => l.name === cal.layer);
   if (!layer) throw new SpecError(`${where}: no layer named '${cal.layer}' in the model`);
   const F = layer.outShape.reduce((a, b) => a * b, 1);
@@ -60,7 +71,14 @@ export function checkCalibration(model: Sequential, cal: OodCalibration, where =
 }
 
 /** The score of every sample of a trace (higher: less like a digit). */
-export function oodScores(model: Sequential, trace: ForwardResult, cal: Pick<OodCalibration, 'method' | 'layer' | 'means' | 'precision'>): Float32Array {
+export function oodScores(model: Sequential, trace: ForwardResult, cal: Pick<OodCalibration, 'method' | 'layer' | 'means' | 'precision' | 'standardize'>): Float32Array {
+  if (cal.method === 'combined') {
+    const st = cal.standardize;
+    if (!st) throw new SpecError("ood: 'combined' needs the standardisation fitted by calibrate");
+    const e = oodScores(model, trace, { method: 'energy' });
+    const m = oodScores(model, trace, { ...cal, method: 'mahalanobis' });
+    return e.map((v, i) => ((v - st.energy[0]) / st.energy[1] + (Math.log1p(m[i]) - st.mahalanobis[0]) / st.mahalanobis[1]) / 2);
+  }
   const logits = trace.steps[logitLayerIndex(model)].cache.y;
   const N = logits.n;
   const K = logits.size / N;
