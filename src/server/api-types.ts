@@ -4,6 +4,7 @@
  * POST /api/predict show the same random network. It holds no logic.
  */
 import type { ModelSpec } from '../nn/spec.js';
+import type { OodMethod } from '../nn/ood.js';
 
 /** Zoo models without a trained file are built from their spec with this seed and labelled untrained. */
 export const UNTRAINED_SEED = 1;
@@ -76,6 +77,13 @@ export interface PredictResponse {
   trained: boolean;
   predicted: number;
   probabilities: number[];
+  /**
+   * Whether the input is probably not a digit (its score above the threshold). Present only when
+   * the model file carries a "not a digit" calibration; absent, not null, when it does not.
+   */
+  notDigit?: boolean;
+  /** the score behind notDigit (higher: less like MNIST digits), with the threshold and method; present with notDigit */
+  ood?: { score: number; threshold: number; method: OodMethod };
 }
 
 export interface ApiError {

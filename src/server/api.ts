@@ -39,7 +39,7 @@ const ROUTES: Readonly<Record<string, Route>> = {
     handle: digits,
     doc: `example digits: ?split=test|train&kind=all|misclassified&model=NAME&offset=N&limit=1..${DIGITS_MAX_LIMIT}`,
   },
-  '/api/predict': { methods: ['POST'], handle: predict, doc: 'POST {"model": NAME, "pixels": [784 values in 0..1]} → probabilities' },
+  '/api/predict': { methods: ['POST'], handle: predict, doc: 'POST {"model": NAME, "pixels": [784 values in 0..1]} → probabilities, and notDigit and ood when the model file is calibrated' },
 };
 
 export async function handleApi(req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams, ctx: ApiContext): Promise<void> {
@@ -121,8 +121,16 @@ async function predict(req: IncomingMessage, res: ServerResponse, query: URLSear
   if (bad >= 0) throw new HttpError(400, 'bad-body', `"pixels"[${bad}] is ${JSON.stringify(pixels[bad])}; every pixel must be a number in 0..1`);
   const model = await ctx.models.get(name);
   if (!model) throw new HttpError(400, 'bad-body', `unknown model ${JSON.stringify(name.slice(0, 80))}; the models are ${(await ctx.models.names()).join(', ')}`);
-  const { digit, probabilities } = predictClasses(model.model, Float32Array.from(pixels as number[]));
-  const out: PredictResponse = { model: name, trained: model.info.trained, predicted: digit, probabilities: Array.from(probabilities.data) };
+  const r = predictClasses(model.model, Float32Array.from(pixels as number[]));
+  const ood = r.ood?.[0];
+  const out: PredictResponse = {
+    model: name,
+    trained: model.info.trained,
+    predicted: r.digit,
+    probabilities: Array.from(r.probabilities.data),
+    // only a calibrated model file can say "not a digit"; without one the fields are left out
+    ...(ood ? { notDigit: r.notDigit[0], ood: { score: ood.score, threshold: ood.threshold, method: ood.method } } : {}),
+  };
   sendJson(req, res, 200, out);
 }
 

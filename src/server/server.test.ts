@@ -13,6 +13,9 @@ import { Sequential } from '../nn/model.js';
 import { ZOO } from '../models/zoo.js';
 import { encodeModelFile, decodeModelFile } from '../io/model-file.js';
 import { encodeIdx } from '../data/idx.js';
+import { Tensor } from '../engine/tensor.js';
+import { calibrateOod } from '../explain/ood.js';
+import { predict as predictLocally } from '../nn/predict.js';
 import { startServer, type RunningServer } from './server.js';
 import type { DigitsResponse, ModelsResponse, PredictResponse } from './api-types.js';
 
@@ -48,6 +51,9 @@ const N_DIGITS = 40;
 let tmp: string;
 let server: RunningServer;
 let bare: RunningServer;
+/** a server whose only model file (mlp) carries a "not a digit" calibration */
+let calibrated: RunningServer;
+let calibratedMlp: Sequential;
 let images: Uint8Array;
 let labels: Uint8Array;
 let mlpBytes: Uint8Array;
@@ -85,14 +91,25 @@ beforeAll(async () => {
   writeFileSync(join(data, 't10k-images-idx3-ubyte.gz'), gzipSync(encodeIdx([N_DIGITS, 28, 28], images)));
   writeFileSync(join(data, 't10k-labels-idx1-ubyte'), encodeIdx([N_DIGITS], labels));
 
+  // a calibration fitted on the fixture digits themselves (all ten labels occur): what is tested is
+  // that the server reports the model file's calibration, not how good it is
+  const oodModels = join(tmp, 'models-ood');
+  mkdirSync(oodModels);
+  calibratedMlp = new Sequential(ZOO['mlp'].spec, 11);
+  const x = new Tensor([N_DIGITS, 1, 28, 28], Float32Array.from(images, (v) => v / 255));
+  calibratedMlp.ood = calibrateOod(calibratedMlp, { images: x, labels }, x);
+  writeFileSync(join(oodModels, 'mlp.safetensors'), encodeModelFile(calibratedMlp, { name: 'mlp' }));
+
   const quiet = () => {};
   server = await startServer({ port: 0, webDir: web, modelsDir: models, dataDir: data, log: quiet });
   bare = await startServer({ port: 0, webDir: join(tmp, 'no-such-web'), modelsDir: join(tmp, 'models'), log: quiet });
+  calibrated = await startServer({ port: 0, webDir: join(tmp, 'no-such-web'), modelsDir: oodModels, log: quiet });
 });
 
 afterAll(async () => {
   await server?.close();
   await bare?.close();
+  await calibrated?.close();
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -319,6 +336,36 @@ describe('POST /api/predict', () => {
     expect(body.probabilities).toHaveLength(10);
     expect(body.probabilities.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
     expect(body.predicted).toBe(body.probabilities.indexOf(Math.max(...body.probabilities)));
+  });
+
+  it('leaves out notDigit and ood when the model file has no "not a digit" calibration', async () => {
+    const r = await post(JSON.stringify({ model: 'mlp', pixels: Array(784).fill(0.5) }));
+    expect(r.status).toBe(200);
+    const body = r.json() as Record<string, unknown>;
+    expect(Object.keys(body).sort()).toEqual(['model', 'predicted', 'probabilities', 'trained']);
+  });
+
+  it('adds notDigit and the score, threshold and method from a calibrated model file (mlp, combined), as predict() computes them', async () => {
+    expect(calibratedMlp.ood?.method).toBe('combined');
+    const threshold = calibratedMlp.ood?.threshold ?? NaN;
+    const verdicts = new Set<boolean>();
+    for (let i = 0; i < N_DIGITS; i++) {
+      const pixels = Array.from(images.subarray(i * 784, (i + 1) * 784), (v) => v / 255);
+      const r = await raw(calibrated.port, 'POST', '/api/predict', { headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ model: 'mlp', pixels }) });
+      expect(r.status).toBe(200);
+      const body = r.json() as PredictResponse;
+      const local = predictLocally(calibratedMlp, Float32Array.from(pixels));
+      const want = local.ood?.[0];
+      expect(want).toBeDefined();
+      expect(body.ood?.method).toBe('combined');
+      expect(body.ood?.threshold).toBeCloseTo(threshold, 6);
+      expect(body.ood?.score).toBeCloseTo(want?.score ?? NaN, 5);
+      expect(body.notDigit).toBe(local.notDigit[0]);
+      expect(body.notDigit).toBe((body.ood?.score ?? NaN) > (body.ood?.threshold ?? NaN));
+      verdicts.add(body.notDigit ?? false);
+    }
+    // the threshold accepts 95% of these digits: 38 under it, 2 above, so both answers occur
+    expect([...verdicts].sort()).toEqual([false, true]);
   });
 
   const refusals: [string, string, number, string][] = [
