@@ -22,5 +22,5 @@ export function resolveModelFile(arg: string, cwd: string): string {
     if (existsSync(shipped)) return shipped;
     throw new ConvscopeError(`the shipped model '${arg}' is missing (${shipped}); train one with: convscope train --model ${arg} --out ${arg}.safetensors`);
   }
-  throw new ConvscopeError(`model file ${asPath} does not exist; pass a .safetensors file or a shipped model name (${ZOO_NAMES.join(', ')})`);
+  throw new ConvscopeError(`model file ${asPath} does not exist; pass a .safetensors or .onnx file or a shipped model name (${ZOO_NAMES.join(', ')})`);
 }
