@@ -20,6 +20,7 @@ import { explainCommand } from './explain-command.js';
 import { dreamCommand } from './dream-command.js';
 import { attackCommand } from './attack-command.js';
 import { foolCommand } from './fool-command.js';
+import { exportCommand } from './export-command.js';
 
 export function buildProgram(io: CliIo, argv: readonly string[], active: { kernels?: FastKernels } = {}): Command {
   const program = new Command('convscope')
@@ -40,7 +41,7 @@ export function buildProgram(io: CliIo, argv: readonly string[], active: { kerne
     const choice = opts.kernels ?? (env ? parseKernelChoice(env, 'CONVSCOPE_KERNELS') : kernelChoiceFromEnv({}));
     active.kernels = await selectNodeKernels(choice, opts.threads !== undefined ? { threads: opts.threads } : {});
   });
-  for (const cmd of [trainCommand(io, argv), evaluateCommand(io), predictCommand(io), summaryCommand(io), serveCommand(io), demoCommand(io), explainCommand(io), dreamCommand(io), attackCommand(io), foolCommand(io)]) {
+  for (const cmd of [trainCommand(io, argv), evaluateCommand(io), predictCommand(io), summaryCommand(io), serveCommand(io), demoCommand(io), explainCommand(io), dreamCommand(io), attackCommand(io), foolCommand(io), exportCommand(io)]) {
     cmd.configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) }).exitOverride().showHelpAfterError('(run with --help for usage)');
     program.addCommand(cmd);
   }

@@ -2,7 +2,7 @@
  * A Sequential as an ONNX model that ONNX Runtime (and so PyTorch, C++, mobile, Triton) can run:
  * input `pixels` [N,1,28,28] (any per-sample input shape) of raw pixels in 0..1, ink = 1, as model
  * files take them, dynamic batch; output `logits` (the model's last layer). Every layer kind maps
- * to one standard op (dropout to Identity); the input normalisation becomes Sub/Div, and the mlp's
+ * to one standard op (dropout to Dropout in inference mode: the identity); the input normalisation becomes Sub/Div, and the mlp's
  * deskew its moments (ReduceSum over the image), the shear α = cov(x,y)/var(y) and a GridSample
  * (opset 16+) that samples each row at x + α(y − ȳ) with the engine's linear interpolation and
  * zeros outside. The model's metadata travels in metadata_props and doc strings.
@@ -168,7 +168,8 @@ export function exportOnnx(model: Sequential, opts: OnnxExportOptions = {}): Uin
         h = g.node('Flatten', [h], [int('axis', 1)], l.name, out);
         break;
       case 'dropout':
-        h = g.node('Identity', [h], [], l.name, out);
+        // Inference mode (training_mode absent): the identity, keeping its rate for a round trip.
+        h = g.node('Dropout', [h, g.scalar(`${l.name}.ratio`, (l.spec as { rate: number }).rate)], [], l.name, out);
         break;
       case 'batchnorm': {
         const bn = l as BatchNorm;

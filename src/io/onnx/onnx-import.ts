@@ -105,7 +105,7 @@ export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx
   const dims = (tt.shape?.dim ?? []).map((d) => (d.dim_value !== undefined && toInt(d.dim_value) > 0 ? toInt(d.dim_value) : null));
   const perSample = dims.slice(1);
   if (dims.length < 2 || perSample.some((d) => d === null)) {
-    throw new OnnxError(`${file}: input '${input.name}' has shape [${(tt.shape?.dim ?? []).map((d) => d.dim_param ?? toInt(d.dim_value)).join(',')}]; expected [N, ...fixed sizes], e.g. [N,1,28,28]`);
+    throw new OnnxError(`${file}: input '${input.name}' has shape [${(tt.shape?.dim ?? []).map((d) => d.dim_param || toInt(d.dim_value)).join(',')}]; expected [N, ...fixed sizes], e.g. [N,1,28,28]`);
   }
   const outputs = graph.output ?? [];
   if (outputs.length !== 1) throw new OnnxError(`${file}: convscope runs graphs with one output, this one has ${outputs.length}`);
@@ -312,7 +312,7 @@ export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx
         break;
       }
       case 'Dropout':
-        layers.push({ kind: 'dropout', name: nameFor('dropout'), rate: ins[1] ? consts.get(ins[1])?.values[0] ?? 0.5 : attrFloat(n, 'ratio', 0.5) });
+        layers.push({ kind: 'dropout', name: nameFor('dropout'), rate: Math.fround(ins[1] ? consts.get(ins[1])?.values[0] ?? 0.5 : attrFloat(n, 'ratio', 0.5)) });
         mapping.push(`${label}: dropout (identity when not training)`);
         break;
       case 'Identity':
