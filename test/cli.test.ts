@@ -4,7 +4,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { runCli } from '../src/cli/main.js';
-import { writeModelFile } from '../src/io/node-model-file.js';
+import { readModelFile as loadModelFile, writeModelFile } from '../src/io/node-model-file.js';
 import { Sequential } from '../src/nn/model.js';
 import { ZOO } from '../src/models/zoo.js';
 import { predict } from '../src/nn/predict.js';
@@ -56,6 +56,10 @@ describe('train → evaluate → predict on real MNIST', () => {
 
   it('writes a model file whose recorded accuracy evaluate reproduces', async () => {
     expect(existsSync(model)).toBe(true);
+    // calibrated after training, with Fashion-MNIST in its report
+    const { model: m } = await loadModelFile(model);
+    expect(m.ood?.method).toBe('combined');
+    expect((m.ood?.report?.['sets'] as Record<string, { auroc: number }>)['fashion'].auroc).toBeGreaterThan(0.5);
     const r = await cli('evaluate', '--model', model, '--data', mnistDir(), '--json');
     expect(r.code, r.err).toBe(0);
     const ev = JSON.parse(r.out);

@@ -1,6 +1,7 @@
 /**
  * The shipped models in models/ are what the README promises: each reproduces, on the 10,000 test
- * images, exactly the accuracy recorded in its metadata, and meets its target.
+ * images, exactly the accuracy recorded in its metadata, and meets its target; each carries a
+ * "not a digit" calibration whose report records how well it rejects Fashion-MNIST.
  */
 import { describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
@@ -30,6 +31,11 @@ describe('shipped models', () => {
       expect(ev.total).toBe(10000);
       expect(ev.accuracy).toBe(metadata.testAccuracy);
       expect(ev.accuracy).toBeGreaterThanOrEqual(target);
+      // convscope calibrate --model <name> --data ../shared/mnist
+      expect(model.ood?.method).toBe('combined');
+      const fashion = (model.ood?.report?.['sets'] as Record<string, { auroc?: unknown }> | undefined)?.['fashion'];
+      expect(fashion?.auroc, `${file} has no calibration report with a Fashion-MNIST AUROC`).toBeTypeOf('number');
+      expect(fashion?.auroc).toBeGreaterThan(0.85);
     }, 120_000);
   }
 });

@@ -1,6 +1,7 @@
 /**
  * `convscope evaluate`: accuracy, per-class accuracy, confusion matrix and the worst-classified
- * test images of a model file; `--json` prints one object for scripts.
+ * test images of a model file; `--json` prints one object for scripts. With `--ood SET`, instead,
+ * how well the file's "not a digit" calibration rejects a set that is not digits (ood-evaluate.ts).
  */
 import { Command } from 'commander';
 import { splitSource } from '../data/split-source.js';
@@ -12,12 +13,14 @@ import { addDataOptions, loadCliDataset, type DataOptions } from './dataset.js';
 import { resolveModelFile } from '../io/node-paths.js';
 import { pct } from './progress.js';
 import { asciiDigit } from './ascii.js';
+import { evaluateOodSet } from './ood-evaluate.js';
 
 interface EvaluateFlags extends Partial<DataOptions> {
   model: string;
   json?: boolean;
   limit?: number;
   worst: number;
+  ood?: string;
 }
 
 export function evaluateCommand(io: CliIo): Command {
@@ -26,12 +29,17 @@ export function evaluateCommand(io: CliIo): Command {
     .requiredOption('--model <file|name>', 'model file, or the name of a shipped model')
     .option('--json', 'print one JSON object on stdout (accuracy is a fraction 0..1)')
     .option('--limit <n>', 'evaluate the first N test images only', intOption('--limit'))
-    .option('--worst <n>', 'how many worst-classified examples to list', intOption('--worst', 0), 5);
+    .option('--worst <n>', 'how many worst-classified examples to list', intOption('--worst', 0), 5)
+    .option('--ood <set>', "instead: AUROC and rejection rate of the file's 'not a digit' calibration against fashion, noise (uniform and Gaussian) or a directory of PNG/JPEG images (--limit caps each set)");
   addDataOptions(cmd, null);
   cmd.action(async (flags: EvaluateFlags) => {
     const path = resolveModelFile(flags.model, io.cwd);
     const { model, metadata } = await readModelFile(path);
     const datasetName = flags.dataset ?? (metadata.dataset?.name === 'fashion' ? 'fashion' : 'mnist');
+    if (flags.ood !== undefined) {
+      await evaluateOodSet(io, { ...flags, ood: flags.ood }, model, path, flags.model, datasetName);
+      return;
+    }
     const data = await loadCliDataset({ ...flags, dataset: datasetName }, io);
     const started = Date.now();
     const ev = evaluate(model, splitSource(data.test), { worst: flags.worst, ...(flags.limit !== undefined ? { limit: flags.limit } : {}) });

@@ -1,7 +1,10 @@
 /**
  * `convscope train`: parse the recipe, load the data, run the training loop with a progress bar,
  * save the model file. Ctrl-C stops between batches and saves a checkpoint that --resume continues
- * from, giving the same bytes as an uninterrupted run.
+ * from, giving the same bytes as an uninterrupted run. A finished run is then given its "not a
+ * digit" calibration (the standard one `convscope calibrate` fits; deterministic, so a resumed run
+ * still ends with the same bytes) unless --no-calibrate; the file is replaced atomically, so
+ * stopping during calibration leaves the trained, uncalibrated file.
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -21,6 +24,7 @@ import { intOption, numberOption } from './options.js';
 import { createProgressReporter, pct } from './progress.js';
 import { loadCliDataset, addDataOptions, type DataOptions } from './dataset.js';
 import { splitSource } from '../data/split-source.js';
+import { calibrateModel, fashionForOod, formatOodReport } from './ood-calibration.js';
 
 interface TrainFlags extends DataOptions {
   model?: string;
@@ -41,6 +45,8 @@ interface TrainFlags extends DataOptions {
   teacher?: string;
   temperature: number;
   distillAlpha: number;
+  /** false with --no-calibrate */
+  calibrate: boolean;
 }
 
 export function checkpointPathFor(out: string): string {
@@ -104,7 +110,8 @@ export function trainCommand(io: CliIo, argv: readonly string[]): Command {
     .option('--resume <checkpoint>', 'continue an interrupted run from its checkpoint')
     .option('--teacher <model>', 'distil from a trained model (file or shipped name): learn its softened outputs too')
     .option('--temperature <t>', 'distillation temperature', numberOption('--temperature', { min: 0, exclusiveMin: true }), 4)
-    .option('--distill-alpha <a>', 'weight of the teacher term (the rest is the label loss)', numberOption('--distill-alpha', { min: 0 }), 0.9);
+    .option('--distill-alpha <a>', 'weight of the teacher term (the rest is the label loss)', numberOption('--distill-alpha', { min: 0 }), 0.9)
+    .option('--no-calibrate', "skip the 'not a digit' calibration after training (convscope calibrate adds it later)");
   addDataOptions(cmd);
   cmd.action(async (flags: TrainFlags) => {
     const started = Date.now();
@@ -188,7 +195,7 @@ export function trainCommand(io: CliIo, argv: readonly string[]): Command {
       }
       const last = result.history[result.history.length - 1];
       const testAccuracy = last?.testAccuracy ?? 0;
-      await writeModelFile(out, model, {
+      const metadata = {
         name,
         recipe,
         dataset,
@@ -196,9 +203,18 @@ export function trainCommand(io: CliIo, argv: readonly string[]): Command {
         testAccuracy,
         testAccuracyByEpoch: result.history.map((h) => h.testAccuracy ?? null),
         command: commandLine(argv),
-      });
+      };
+      await writeModelFile(out, model, metadata);
       const seconds = (Date.now() - started) / 1000;
       io.err(`saved ${out}: test accuracy ${pct(testAccuracy)} after ${recipe.epochs} epoch(s), ${seconds.toFixed(1)} s\n`);
+      if (flags.calibrate === false) return;
+      // The trained file is safe on disk: from here Ctrl-C simply ends the process.
+      process.off('SIGINT', onSigint);
+      io.err(`calibrating 'not a digit' (skip with --no-calibrate)...\n`);
+      const calStarted = Date.now();
+      const { report } = calibrateModel(model, data, await fashionForOod(io, data.name));
+      await writeModelFile(out, model, metadata);
+      io.err(`${formatOodReport(report).map((l) => (l ? `  ${l}` : l)).join('\n')}\nsaved the calibration in ${out} (${((Date.now() - calStarted) / 1000).toFixed(1)} s)\n`);
     } finally {
       process.off('SIGINT', onSigint);
     }
