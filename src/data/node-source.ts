@@ -8,13 +8,12 @@
 import { stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { readFileLimited } from '../io/node-atomic-write.js';
 import { DATASETS, datasetOfChecksum, IDX_FILE_KEYS, IDX_FILE_NAMES, type DatasetName, type IdxFileKey } from './catalog.js';
 import { makeSplit, type Dataset } from './dataset.js';
 import { DataError } from './errors.js';
 import { decodeImages, decodeLabels } from './idx.js';
 import { DownloadFailed, downloadIdx, type DownloadProgress } from './node-download.js';
-import { errorText, inflateIdx, MAX_IDX_BYTES, md5Hex } from './node-idx-file.js';
+import { readIdxFile } from './node-idx-file.js';
 
 export type SourceKind = 'dir' | 'env' | 'system' | 'cache' | 'download';
 
@@ -117,7 +116,7 @@ async function findRaw(opts: LoadDatasetOptions): Promise<{ source: LoadedDatase
   const raw: Partial<Raw> = {};
   const missing: IdxFileKey[] = [];
   const found = await locate(cacheDir);
-  const checked = await Promise.all(IDX_FILE_KEYS.map((k) => (found[k] === null ? null : readChecked(found[k] as string, k, dataset))));
+  const checked = await Promise.all(IDX_FILE_KEYS.map((k) => (found[k] === null ? null : readIdxChecked(found[k] as string, k, dataset))));
   IDX_FILE_KEYS.forEach((key, i) => {
     const r = checked[i];
     if (r === null) missing.push(key);
@@ -167,7 +166,7 @@ async function fromDir(dir: string, dataset: DatasetName, strict: boolean): Prom
   const raw: Partial<Raw> = {};
   // Labels first: they are tiny, so a folder of the wrong data set is told apart at once.
   for (const group of [IDX_FILE_KEYS.slice(0, 2), IDX_FILE_KEYS.slice(2)]) {
-    const results = await Promise.all(group.map((k) => readChecked(found[k] as string, k, dataset)));
+    const results = await Promise.all(group.map((k) => readIdxChecked(found[k] as string, k, dataset)));
     for (let i = 0; i < group.length; i++) {
       const r = results[i];
       if (typeof r !== 'string') raw[group[i]] = r;
@@ -178,19 +177,18 @@ async function fromDir(dir: string, dataset: DatasetName, strict: boolean): Prom
   return raw as Raw;
 }
 
-/** Reads, inflates and checks one file; returns a message saying what is wrong instead of throwing for a mismatch. */
-async function readChecked(path: string, key: IdxFileKey, dataset: DatasetName): Promise<{ bytes: Uint8Array; md5: string } | string> {
-  const file = await readFileLimited(path, MAX_IDX_BYTES).catch((e: unknown) => {
-    throw new DataError(errorText(e));
-  });
-  let bytes: Uint8Array;
-  try {
-    bytes = await inflateIdx(file);
-  } catch (e) {
-    throw new DataError(`${path}: cannot decompress it (truncated or damaged gzip): ${errorText(e)}`);
-  }
-  const md5 = md5Hex(bytes);
-  const want = DATASETS[dataset].md5[key];
+/**
+ * Reads, inflates and checks one file against the catalog's MD5 (or `want`, for a data set of one's
+ * own); returns a message saying what is wrong instead of throwing for a mismatch. Unreadable,
+ * damaged or oversized files throw DataError (readIdxFile: streamed, capped at MAX_IDX_BYTES).
+ */
+export async function readIdxChecked(
+  path: string,
+  key: IdxFileKey,
+  dataset: DatasetName,
+  want = DATASETS[dataset].md5[key],
+): Promise<{ bytes: Uint8Array; md5: string } | string> {
+  const { bytes, md5 } = await readIdxFile(path);
   if (md5 === want) return { bytes, md5 };
   const other = datasetOfChecksum(key, md5);
   if (other !== null) return `${path} holds ${DATASETS[other].title}, not ${DATASETS[dataset].title} (MD5 ${md5})`;
