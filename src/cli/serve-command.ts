@@ -20,17 +20,22 @@ export function serveCommand(io: CliIo = processIo()): Command {
     .option('--port <n>', 'port to listen on (0 picks a free one)', portOption, DEFAULT_PORT)
     .option('--host <host>', 'address to listen on (0.0.0.0 exposes it to the network)', '127.0.0.1')
     .option('--data <dir>', 'MNIST directory for the example-digit gallery (default: $CONVSCOPE_DATA)')
-    .option('--models <dir>', 'directory of model files (default: the shipped models/)')
-    .action(async (flags: { port: number; host: string; data?: string; models?: string }) => {
+    .option('--models <dir>', 'directory of model files, .safetensors or .onnx; uploads are stored here (default: the shipped models/, read-only)')
+    .option('--no-uploads', 'refuse POST /api/models uploads even with --models')
+    .action(async (flags: { port: number; host: string; data?: string; models?: string; uploads: boolean }) => {
       const data = flags.data ?? io.env['CONVSCOPE_DATA'];
       const server = await startServer({
         port: flags.port,
         host: flags.host,
         ...(data ? { dataDir: resolve(io.cwd, data) } : {}),
         ...(flags.models !== undefined ? { modelsDir: resolve(io.cwd, flags.models) } : {}),
+        ...(flags.uploads ? {} : { uploads: false }),
       });
       io.out(`convscope explorer: ${server.url}\n`);
       if (!data) io.out('no MNIST data directory given: the example gallery is off (add --data DIR or set CONVSCOPE_DATA)\n');
+      if (flags.host !== '127.0.0.1' && flags.host !== 'localhost' && flags.host !== '::1') {
+        io.out(`listening on ${flags.host}: anyone who can reach it can run models${flags.models !== undefined && flags.uploads ? ' and upload model files' : ''}; there is no authentication\n`);
+      }
       io.out('press Ctrl+C to stop\n');
       await new Promise<void>((done) => {
         const stop = () => {

@@ -12,13 +12,18 @@ export const UNTRAINED_SEED = 1;
 export const DIGITS_MAX_LIMIT = 100;
 export const DIGITS_DEFAULT_LIMIT = 24;
 
+/** The kind of file a model's weights were read from: ONNX files are served converted to safetensors. */
+export type ModelFileFormat = 'safetensors' | 'onnx';
+
 export interface ModelInfo {
   name: string;
   title: string;
   /** true when weights come from a trained model file; false for the zoo spec with random weights */
   trained: boolean;
-  /** URL of the model file, or null when there is none */
+  /** URL of the model file (always safetensors, which the app decodes), or null when there is none */
   file: string | null;
+  /** what the weights were read from, for trained models: 'onnx' when it is NAME.onnx (served converted at `file`) */
+  fileFormat?: ModelFileFormat;
   /** fraction correct on the MNIST test set, from the file's metadata */
   testAccuracy: number | null;
   params: number;
@@ -90,4 +95,10 @@ export interface ApiError {
   error: string;
   code: string;
   status: number;
+}
+
+/** The answer to POST /api/models: the stored model as /api/models lists it; created is false when the same file was already there. */
+export interface UploadResponse {
+  model: ModelInfo;
+  created: boolean;
 }

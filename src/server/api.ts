@@ -1,5 +1,5 @@
 /**
- * The JSON API: GET /api/models, GET /api/digits, POST /api/predict, GET /api (an index). Every
+ * The JSON API: GET and POST /api/models, GET /api/digits, POST /api/predict, GET /api (an index). Every
  * parameter is checked at the door (unknown, repeated, malformed or out-of-range values get a 400
  * that names the parameter, what came and what is allowed). It does no file serving.
  */
@@ -15,6 +15,7 @@ import {
 } from './api-types.js';
 import { HttpError, readJsonBody, sendJson } from './http-util.js';
 import type { ModelRegistry } from './model-registry.js';
+import type { ModelUploads } from './model-upload.js';
 import { pixelsBase64, type DigitStore, type SplitName } from './digit-store.js';
 
 /** A predict body is 784 numbers: 64 KiB leaves room for long decimals and nothing more. */
@@ -23,6 +24,8 @@ export const PREDICT_BODY_LIMIT = 64 * 1024;
 export interface ApiContext {
   models: ModelRegistry;
   digits: DigitStore;
+  /** where POST /api/models stores uploads; null when the server takes none */
+  uploads: ModelUploads | null;
 }
 
 interface Route {
@@ -33,7 +36,11 @@ interface Route {
 
 const ROUTES: Readonly<Record<string, Route>> = {
   '/api': { methods: ['GET', 'HEAD'], handle: index, doc: 'this list' },
-  '/api/models': { methods: ['GET', 'HEAD'], handle: models, doc: 'the models, with name, accuracy, parameter count and spec' },
+  '/api/models': {
+    methods: ['GET', 'HEAD', 'POST'],
+    handle: models,
+    doc: 'the models, with name, accuracy, parameter count and spec; POST a .safetensors or .onnx file (application/octet-stream) to add one',
+  },
   '/api/digits': {
     methods: ['GET', 'HEAD'],
     handle: digits,
@@ -59,6 +66,10 @@ async function index(req: IncomingMessage, res: ServerResponse, query: URLSearch
 
 async function models(req: IncomingMessage, res: ServerResponse, query: URLSearchParams, ctx: ApiContext): Promise<void> {
   checkParams(query, []);
+  if (req.method === 'POST') {
+    if (!ctx.uploads) throw new HttpError(403, 'uploads-off', 'this server takes no uploads; start it with --models DIR (and without --no-uploads) to store uploaded models in DIR');
+    return ctx.uploads.handle(req, res);
+  }
   const { models: list, problems } = await ctx.models.list();
   const body: ModelsResponse = { models: list.map((m) => m.info), problems };
   sendJson(req, res, 200, body);

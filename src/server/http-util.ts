@@ -34,6 +34,24 @@ export class HttpError extends Error {
   }
 }
 
+/**
+ * The client went away (or was cut off) while its request body was arriving: nobody is left to
+ * answer, so the server logs one line and drops the connection.
+ */
+export class ClientGone extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ClientGone';
+  }
+}
+
+/** Whether the request announced a body that has not been read to its end. */
+export function hasUnreadBody(req: IncomingMessage): boolean {
+  const declared = req.headers['content-length'];
+  const announced = (declared !== undefined && declared !== '0') || req.headers['transfer-encoding'] !== undefined;
+  return announced && !req.complete;
+}
+
 export function applySecurityHeaders(res: ServerResponse): void {
   for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
 }
@@ -45,6 +63,8 @@ export function sendJson(req: IncomingMessage, res: ServerResponse, status: numb
   res.setHeader('Content-Type', 'application/json; charset=utf-8');
   res.setHeader('Content-Length', String(bytes.length));
   res.setHeader('Cache-Control', 'no-store');
+  // answering before the body is read: close afterwards rather than let Node read (and discard) the rest
+  if (hasUnreadBody(req)) res.setHeader('Connection', 'close');
   for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
   res.end(req.method === 'HEAD' ? undefined : bytes);
 }
@@ -55,7 +75,10 @@ export function sendError(req: IncomingMessage, res: ServerResponse, e: HttpErro
 
 /**
  * Reads a request body of at most `limit` bytes. A larger Content-Length is refused before
- * anything is read; a body that grows past the limit anyway is cut off with a 413.
+ * anything is read; a body that grows past the limit anyway (chunked, or a Content-Length that
+ * lies) is cut off with a 413. Either way the reply closes the connection, so the rest is never
+ * read. A client that goes away mid-body is a ClientGone; one that stalls is ended by the server's
+ * requestTimeout.
  */
 export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = req.headers['content-length'];
@@ -64,12 +87,20 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<Buf
   }
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req) {
-    const b = chunk as Buffer;
-    size += b.length;
-    if (size > limit) throw new HttpError(413, 'body-too-large', `request body exceeds ${limit} bytes (the limit for ${req.url ?? 'this route'})`);
-    chunks.push(b);
+  try {
+    for await (const chunk of req) {
+      const b = chunk as Buffer;
+      size += b.length;
+      if (size > limit) throw new HttpError(413, 'body-too-large', `request body exceeds ${limit} bytes (the limit for ${req.url ?? 'this route'})`);
+      chunks.push(b);
+    }
+  } catch (e) {
+    if (e instanceof HttpError) throw e;
+    const of = declared === undefined ? '' : ` of ${declared}`;
+    throw new ClientGone(`the client went away after sending ${size}${of} bytes of the body (${(e as Error).message})`);
   }
+  // a stream that ends early without an error (the socket closed) is a client gone too
+  if (!req.complete) throw new ClientGone(`the connection closed after ${size}${declared === undefined ? '' : ` of ${declared}`} bytes of the body`);
   return Buffer.concat(chunks, size);
 }
 

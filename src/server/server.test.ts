@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'node:http';
 import { gzipSync } from 'node:zlib';
+import { createHash } from 'node:crypto';
 import { Sequential } from '../nn/model.js';
 import { ZOO } from '../models/zoo.js';
 import { encodeModelFile, decodeModelFile } from '../io/model-file.js';
@@ -88,8 +89,13 @@ beforeAll(async () => {
     labels[i] = i % 10;
     for (let p = 0; p < 784; p++) images[i * 784 + p] = (i * 31 + p * 7) % 256;
   }
-  writeFileSync(join(data, 't10k-images-idx3-ubyte.gz'), gzipSync(encodeIdx([N_DIGITS, 28, 28], images)));
-  writeFileSync(join(data, 't10k-labels-idx1-ubyte'), encodeIdx([N_DIGITS], labels));
+  const imageFile = encodeIdx([N_DIGITS, 28, 28], images);
+  const labelFile = encodeIdx([N_DIGITS], labels);
+  writeFileSync(join(data, 't10k-images-idx3-ubyte.gz'), gzipSync(imageFile));
+  writeFileSync(join(data, 't10k-labels-idx1-ubyte'), labelFile);
+  // the server checks data files against MNIST's MD5s; this fixture brings its own
+  const md5 = (b: Uint8Array) => createHash('md5').update(b).digest('hex');
+  const dataChecksums = { testImages: md5(imageFile), testLabels: md5(labelFile) };
 
   // a calibration fitted on the fixture digits themselves (all ten labels occur): what is tested is
   // that the server reports the model file's calibration, not how good it is
@@ -101,7 +107,7 @@ beforeAll(async () => {
   writeFileSync(join(oodModels, 'mlp.safetensors'), encodeModelFile(calibratedMlp, { name: 'mlp' }));
 
   const quiet = () => {};
-  server = await startServer({ port: 0, webDir: web, modelsDir: models, dataDir: data, log: quiet });
+  server = await startServer({ port: 0, webDir: web, modelsDir: models, dataDir: data, dataChecksums, log: quiet });
   bare = await startServer({ port: 0, webDir: join(tmp, 'no-such-web'), modelsDir: join(tmp, 'models'), log: quiet });
   calibrated = await startServer({ port: 0, webDir: join(tmp, 'no-such-web'), modelsDir: oodModels, log: quiet });
 });

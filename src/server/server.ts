@@ -1,7 +1,10 @@
 /**
  * The explorer's server (node:http, no framework): the built web app from web/dist, model files
- * from models/, and the JSON API under /api. Every response carries the cross-origin isolation
- * headers; files are served only from those two directories. It needs no network and downloads
+ * from models/ (an .onnx one converted to safetensors), and the JSON API under /api. Every response
+ * carries the cross-origin isolation headers; files are served only from those two directories.
+ * Slow or lying clients are bounded: headers and whole requests have deadlines, idle keep-alive
+ * connections close, connections are capped, and a refused body is never read. It has no
+ * authentication: it listens on 127.0.0.1 unless told otherwise. It needs no network and downloads
  * nothing; it does not build the app (npm run build:web does).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -11,14 +14,30 @@ import { fileURLToPath } from 'node:url';
 import { ConvscopeError } from '../engine/errors.js';
 import { handleApi } from './api.js';
 import { DigitStore } from './digit-store.js';
-import { HttpError, applySecurityHeaders, sendError } from './http-util.js';
+import type { IdxFileKey } from '../data/catalog.js';
+import { ClientGone, HttpError, applySecurityHeaders, sendError } from './http-util.js';
 import { ModelRegistry } from './model-registry.js';
-import { pathSegments, resolveInside, sendFile } from './static-files.js';
+import { ModelUploads } from './model-upload.js';
+import { pathSegments, resolveInside, sendBytes, sendFile } from './static-files.js';
 
 /** The repository (or installed package) root: two levels up from src/server or dist/server. */
 export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const DEFAULT_PORT = 8080;
 const MAX_URL_LENGTH = 4096;
+
+/** Deadlines for slow clients, in milliseconds. */
+export interface ServerTimeouts {
+  /** to receive a request's headers. Default 20 s. */
+  headersMs: number;
+  /** to receive a whole request, body included (an upload of MAX_UPLOAD_BYTES at ~1 MB/s fits). Default 120 s. */
+  requestMs: number;
+  /** an idle keep-alive connection is closed after this. Default 5 s. */
+  keepAliveMs: number;
+}
+
+export const DEFAULT_TIMEOUTS: Readonly<ServerTimeouts> = { headersMs: 20_000, requestMs: 120_000, keepAliveMs: 5_000 };
+/** Connections beyond this are closed as they arrive: a flood of idle sockets cannot exhaust file descriptors. */
+export const DEFAULT_MAX_CONNECTIONS = 256;
 
 export interface ServerOptions {
   /** 0 picks a free port. Default 8080. */
@@ -31,7 +50,14 @@ export interface ServerOptions {
   modelsDir?: string;
   /** The built app. Default <package>/web/dist. */
   webDir?: string;
-  /** Where unexpected errors are reported. Default: stderr. */
+  /** Accept POST /api/models uploads into modelsDir. Default: true when modelsDir is given, else false (the shipped models/ is never written). */
+  uploads?: boolean;
+  /** The MD5 each uncompressed idx file must have. Default MNIST's (src/data/catalog.ts); tests pass their fixture's. */
+  dataChecksums?: Partial<Record<IdxFileKey, string>>;
+  timeouts?: Partial<ServerTimeouts>;
+  /** Default DEFAULT_MAX_CONNECTIONS. */
+  maxConnections?: number;
+  /** Where unexpected errors, aborted uploads and unusable data are reported, one line each. Default: stderr. */
   log?: (line: string) => void;
 }
 
@@ -62,7 +88,13 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   if (dataDir !== undefined) await checkDir('server: the data directory (--data)', dataDir);
   if (opts.modelsDir !== undefined) await checkDir('server: the models directory', modelsDir);
   const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const ctx = { models: new ModelRegistry(modelsDir), digits: new DigitStore(dataDir) };
+  const timeouts = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
+  const models = new ModelRegistry(modelsDir);
+  const ctx = {
+    models,
+    digits: new DigitStore(dataDir, { log, ...(opts.dataChecksums ? { checksums: opts.dataChecksums } : {}) }),
+    uploads: (opts.uploads ?? opts.modelsDir !== undefined) ? new ModelUploads(modelsDir, models) : null,
+  };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     applySecurityHeaders(res);
@@ -80,6 +112,11 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       throw new HttpError(405, 'method-not-allowed', `${rawPath.slice(0, 200)} takes GET or HEAD, not ${req.method ?? '?'}`, { Allow: 'GET, HEAD' });
     }
     if (segments[0] === 'models') {
+      const converted = segments.length === 2 ? await convertedModel(segments[1]) : null;
+      if (converted) {
+        sendBytes(req, res, converted.bytes, converted.etag);
+        return;
+      }
       const file = await resolveInside(modelsDir, segments.slice(1), rawPath);
       sendFile(req, res, file, { cacheControl: 'no-cache' });
       return;
@@ -102,8 +139,22 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     sendFile(req, res, file, { cacheControl: rel[0] === 'assets' ? 'public, max-age=31536000, immutable' : 'no-cache' });
   };
 
-  const server = createServer((req, res) => {
+  /** /models/NAME.safetensors for a model read from NAME.onnx (and no NAME.safetensors): the converted file. */
+  const convertedModel = async (file: string): Promise<{ bytes: Uint8Array; etag: string } | null> => {
+    const m = /^(.+)\.safetensors$/.exec(file);
+    if (!m) return null;
+    const entry = await models.get(m[1]);
+    if (!entry || entry.converted === null) return null;
+    return { bytes: entry.converted, etag: `"onnx-${entry.stamp.replace(/[^A-Za-z0-9.:-]/g, '')}"` };
+  };
+
+  const server = createServer({ connectionsCheckingInterval: Math.min(1000, timeouts.headersMs / 2) }, (req, res) => {
     handle(req, res).catch((e: unknown) => {
+      if (e instanceof ClientGone) {
+        log(`convscope server: ${req.method ?? '?'} ${(req.url ?? '').slice(0, 200)}: ${e.message}`);
+        res.destroy();
+        return;
+      }
       if (res.headersSent) {
         res.destroy();
         return;
@@ -114,8 +165,10 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       sendError(req, res, new HttpError(500, 'server-error', 'internal server error (details are in the server log)'));
     });
   });
-  server.requestTimeout = 60_000;
-  server.headersTimeout = 20_000;
+  server.headersTimeout = timeouts.headersMs;
+  server.requestTimeout = Math.max(timeouts.requestMs, timeouts.headersMs);
+  server.keepAliveTimeout = timeouts.keepAliveMs;
+  server.maxConnections = opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
 
   await new Promise<void>((resolveListen, reject) => {
     server.once('error', (e: NodeJS.ErrnoException) => {
@@ -125,6 +178,9 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     });
     server.listen(port, host, () => resolveListen());
   });
+  // both load in the background: the first requests find them ready, and no route waits on them
+  ctx.digits.warm();
+  models.warm();
   const addr = server.address();
   const actualPort = typeof addr === 'object' && addr !== null ? addr.port : port;
   const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;

@@ -8,7 +8,7 @@ import { createReadStream } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import { extname, join, sep } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { HttpError } from './http-util.js';
+import { HttpError, hasUnreadBody } from './http-util.js';
 
 const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8',
@@ -80,6 +80,7 @@ export function sendFile(req: IncomingMessage, res: ServerResponse, file: { path
   res.setHeader('ETag', etag);
   res.setHeader('Cache-Control', opts.cacheControl);
   res.setHeader('Content-Type', CONTENT_TYPES[extname(file.path).toLowerCase()] ?? 'application/octet-stream');
+  if (hasUnreadBody(req)) res.setHeader('Connection', 'close');
   if (req.headers['if-none-match'] === etag) {
     res.statusCode = 304;
     res.end();
@@ -94,4 +95,20 @@ export function sendFile(req: IncomingMessage, res: ServerResponse, file: { path
   const stream = createReadStream(file.path);
   stream.on('error', () => res.destroy());
   stream.pipe(res);
+}
+
+/** Sends bytes made in memory (a model converted from ONNX) as a model file, answering If-None-Match with 304. */
+export function sendBytes(req: IncomingMessage, res: ServerResponse, bytes: Uint8Array, etag: string): void {
+  res.setHeader('ETag', etag);
+  res.setHeader('Cache-Control', 'no-cache');
+  res.setHeader('Content-Type', CONTENT_TYPES['.safetensors']);
+  if (hasUnreadBody(req)) res.setHeader('Connection', 'close');
+  if (req.headers['if-none-match'] === etag) {
+    res.statusCode = 304;
+    res.end();
+    return;
+  }
+  res.statusCode = 200;
+  res.setHeader('Content-Length', String(bytes.length));
+  res.end(req.method === 'HEAD' ? undefined : bytes);
 }
