@@ -42,7 +42,8 @@ export function ensureWebBuild(): void {
   }
 }
 
-export async function launchChromium(): Promise<Browser> {
+/** Launches Chromium headless; `extraArgs` add switches (the camera test's fake camera). */
+export async function launchChromium(extraArgs: readonly string[] = []): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
     throw new Error(
       `Chromium not found at ${CHROMIUM}: the end-to-end tests drive a real browser. Install it with \`apt-get install chromium\` ` +
@@ -51,7 +52,7 @@ export async function launchChromium(): Promise<Browser> {
   }
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', ...extraArgs],
   });
 }
 
