@@ -9,12 +9,13 @@ import { convBackwardOp, convBackwardScratch, convForwardOp, convForwardScratch 
 import { avgPoolBackwardOp, avgPoolForwardOp, maxPoolBackwardOp, maxPoolForwardOp } from './pool';
 import { directBackwardOp, directBackwardScratch, directForwardOp, directForwardScratch } from './direct';
 import { adamStepOp, sgdStepOp } from './optimizer';
+import { sumSquaresOp } from './reduce';
 import { scaleBytesOp, reluBackwardOp, reluForwardOp, sigmoidBackwardOp, sigmoidForwardOp, standardizeOp } from './elementwise';
 
 // op codes; mirrored in src/engine/kernels/wasm/layout.ts
 const OP_GEMM = 1, OP_CONV_FWD = 2, OP_CONV_BWD = 3, OP_MAX_FWD = 4, OP_MAX_BWD = 5, OP_AVG_FWD = 6, OP_AVG_BWD = 7;
 const OP_DIRECT_FWD = 8, OP_DIRECT_BWD = 9, OP_RELU_FWD = 10, OP_RELU_BWD = 11, OP_SIGMOID_FWD = 12, OP_SIGMOID_BWD = 13;
-const OP_STANDARDIZE = 14, OP_SCALE_BYTES = 15, OP_SGD_STEP = 16, OP_ADAM_STEP = 17;
+const OP_STANDARDIZE = 14, OP_SCALE_BYTES = 15, OP_SGD_STEP = 16, OP_ADAM_STEP = 17, OP_SUM_SQUARES = 18;
 
 function runOp(op: i32, tid: i32, nt: i32): void {
   switch (op) {
@@ -35,6 +36,7 @@ function runOp(op: i32, tid: i32, nt: i32): void {
     case OP_SCALE_BYTES: scaleBytesOp(tid, nt); break;
     case OP_SGD_STEP: sgdStepOp(tid, nt); break;
     case OP_ADAM_STEP: adamStepOp(tid, nt); break;
+    case OP_SUM_SQUARES: sumSquaresOp(tid, nt); break;
     default: unreachable();
   }
 }

@@ -55,7 +55,7 @@ test('control-block offsets and op codes agree between asm/ and layout.ts', () =
   expect({ gen: constant(threads, 'GEN'), quit: constant(threads, 'QUIT'), op: constant(threads, 'OP'), scratch: constant(threads, 'SCRATCH'), args: constant(threads, 'ARGS'), bytes: constant(threads, 'CTRL_BYTES') }).toEqual({ ...CTRL });
   const index = readFileSync(join(ASM_DIR as string, 'index.ts'), 'utf8');
   const ops = { gemm: 'OP_GEMM', convForward: 'OP_CONV_FWD', convBackward: 'OP_CONV_BWD', maxPoolForward: 'OP_MAX_FWD', maxPoolBackward: 'OP_MAX_BWD', avgPoolForward: 'OP_AVG_FWD', avgPoolBackward: 'OP_AVG_BWD',
-    directConvForward: 'OP_DIRECT_FWD', directConvBackward: 'OP_DIRECT_BWD', reluForward: 'OP_RELU_FWD', reluBackward: 'OP_RELU_BWD', sigmoidForward: 'OP_SIGMOID_FWD', sigmoidBackward: 'OP_SIGMOID_BWD', standardize: 'OP_STANDARDIZE', scaleBytes: 'OP_SCALE_BYTES', sgdStep: 'OP_SGD_STEP', adamStep: 'OP_ADAM_STEP' };
+    directConvForward: 'OP_DIRECT_FWD', directConvBackward: 'OP_DIRECT_BWD', reluForward: 'OP_RELU_FWD', reluBackward: 'OP_RELU_BWD', sigmoidForward: 'OP_SIGMOID_FWD', sigmoidBackward: 'OP_SIGMOID_BWD', standardize: 'OP_STANDARDIZE', scaleBytes: 'OP_SCALE_BYTES', sgdStep: 'OP_SGD_STEP', adamStep: 'OP_ADAM_STEP', sumSquares: 'OP_SUM_SQUARES' };
   // every op layout.ts names is checked, so a new op cannot be left out of this list
   expect(Object.keys(ops).sort()).toEqual(Object.keys(OP).sort());
   for (const [key, asmName] of Object.entries(ops)) {

@@ -1,6 +1,12 @@
 /**
  * Reference matrix multiply in plain TypeScript: readable, and the ground truth the fast
  * WebAssembly kernels are tested against. Loop orders keep the innermost loop on contiguous memory.
+ *
+ * Every product is computed, zeros included, as IEEE 754 and the fast kernels do: 0·∞ is NaN, so
+ * a network whose activations overflowed shows NaN gradients on both kernels. (Skipping zero
+ * multipliers, as this file once did, silently turned those into zeros on this path alone: a
+ * diverged cnn then trained on with finite but meaningless 1e25 weights here and stopped with NaN
+ * on the fast kernels.)
  */
 
 export interface GemmDims {
@@ -27,7 +33,6 @@ export function gemmReference(c: Float32Array, a: Float32Array, b: Float32Array,
       const ci = i * N;
       for (let k = 0; k < K; k++) {
         const aik = a[i * K + k];
-        if (aik === 0) continue;
         const bk = k * N;
         for (let j = 0; j < N; j++) c[ci + j] += aik * b[bk + j];
       }
@@ -48,7 +53,6 @@ export function gemmReference(c: Float32Array, a: Float32Array, b: Float32Array,
       const bk = k * N;
       for (let i = 0; i < M; i++) {
         const aki = a[ak + i];
-        if (aki === 0) continue;
         const ci = i * N;
         for (let j = 0; j < N; j++) c[ci + j] += aki * b[bk + j];
       }

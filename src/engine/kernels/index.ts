@@ -22,9 +22,10 @@ import {
   standardizeReference,
 } from './elementwise.js';
 import { adamStepReference, sgdStepReference, type AdamStep, type SgdStep } from './optimizer-steps.js';
+import { sumSquaresReference } from './reduce.js';
 
 export type { GemmDims, Conv2dDims, Pool2dDims, AdamStep, SgdStep };
-export { adamStepReference, sgdStepReference };
+export { adamStepReference, sgdStepReference, sumSquaresReference };
 export {
   scaleBytesReference,
   reluBackwardReference,
@@ -85,6 +86,8 @@ export interface Kernels {
   sgdStep?(w: Float32Array, g: Float32Array, v: Float32Array | null, s: SgdStep): void;
   /** one Adam/AdamW update of w, m and v in place */
   adamStep?(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, s: AdamStep): void;
+  /** Σ x[i]² in double precision: finite exactly when every value is (the training loop's divergence check) */
+  sumSquares(x: Float32Array): number;
 }
 
 export const referenceKernels: Kernels = {
@@ -104,6 +107,7 @@ export const referenceKernels: Kernels = {
   scaleBytes: scaleBytesReference,
   sgdStep: sgdStepReference,
   adamStep: adamStepReference,
+  sumSquares: sumSquaresReference,
 };
 
 let active: Kernels = referenceKernels;

@@ -23,6 +23,7 @@ export const OP = {
   scaleBytes: 15,
   sgdStep: 16,
   adamStep: 17,
+  sumSquares: 18,
 } as const;
 
 /** Byte offsets inside the control block. */
@@ -54,5 +55,7 @@ export const ARG = {
   // optimizer steps (asm/optimizer.ts): i32 slots, then f64 hyperparameters at byte offsets
   optimizer: { n: 0, w: 1, g: 2, s1: 3, s2: 4, flags: 5 },
   sgdBytes: { lr: 32, momentum: 40, lambda: 48 },
+  // reductions (asm/reduce.ts): n and x, the f64 result written back at this byte offset
+  reduce: { n: 0, x: 1, resultByte: 16 },
   adamBytes: { lr: 32, lambda: 40, beta1: 48, oneMinusBeta1: 56, beta2: 64, oneMinusBeta2: 72, c1: 80, c2: 88, eps: 96, lrLambda: 104 },
 } as const;

@@ -387,6 +387,18 @@ export function makeKernelOps(
       arena.copyOut(m, pm, n);
       arena.copyOut(v, pv, n);
     },
+    sumSquares(x: Float32Array): number {
+      const n = x.length;
+      if (n === 0) return 0;
+      arena.reset();
+      const r = ARG.reduce;
+      setArg(r.n, n);
+      setArg(r.x, arena.input(x, n));
+      // one thread whatever the size: memory-bound, and the sum stays independent of the thread count
+      arena.i32[(ctrl + CTRL.scratch) >> 2] = 0;
+      ex.exec(OP.sumSquares, 1);
+      return f64Args()[r.resultByte / 8]!;
+    },
     scaleBytes(y: Float32Array, bytes: Uint8Array, scale: number, shift: number): void {
       if (!Number.isFinite(scale) || !Number.isFinite(shift)) {
         throw new RangeError(`wasm scaleBytes: needs a finite scale and shift, got scale ${scale}, shift ${shift}`);
