@@ -4,6 +4,7 @@
  */
 import { SpecError } from '../engine/errors.js';
 import type { EpochStats, Recipe, TrainState } from './trainer.js';
+import type { LossWatch } from './divergence.js';
 
 export interface CheckpointMeta {
   recipe: Recipe;
@@ -17,6 +18,8 @@ export interface CheckpointMeta {
   epochCorrect: number;
   epochSeen: number;
   epochSeconds: number;
+  /** absent in checkpoints written before the divergence check: the resumed run starts watching afresh */
+  lossWatch?: LossWatch;
 }
 
 const OPT = 'optimizer.';
@@ -28,6 +31,7 @@ export function checkpointParts(state: TrainState, recipe: Recipe): { meta: Chec
   return {
     meta: {
       recipe, epoch, batch, step, history, epochLoss, epochCorrect, epochSeen, epochSeconds,
+      lossWatch: { ...state.lossWatch },
       rng: { words: [...state.rng.words] as [number, number, number, number], spare: state.rng.spare },
       optimizerSteps: state.optimizer.steps,
     },
@@ -44,6 +48,10 @@ export function stateFromCheckpoint(meta: unknown, extras: Record<string, Float3
   if (!Array.isArray(m.rng.words) || m.rng.words.length !== 4 || !m.rng.words.every((w) => Number.isInteger(w))) {
     throw new SpecError(`${file}: checkpoint rng state must be four 32-bit words`);
   }
+  const w = m.lossWatch;
+  if (w !== undefined && (typeof w !== 'object' || w === null || !(w.startLoss === null || (typeof w.startLoss === 'number' && Number.isFinite(w.startLoss))) || !Number.isInteger(w.above) || w.above < 0)) {
+    throw new SpecError(`${file}: checkpoint 'lossWatch' must be { startLoss: a finite number or null, above: a count }, got ${JSON.stringify(w)}`);
+  }
   const tensors: Record<string, Float32Array> = {};
   for (const [k, v] of Object.entries(extras)) if (k.startsWith(OPT)) tensors[k.slice(OPT.length)] = v;
   return {
@@ -59,6 +67,7 @@ export function stateFromCheckpoint(meta: unknown, extras: Record<string, Float3
       epochCorrect: m.epochCorrect as number,
       epochSeen: m.epochSeen as number,
       epochSeconds: Number(m.epochSeconds ?? 0),
+      lossWatch: w ? { startLoss: w.startLoss, above: w.above } : { startLoss: null, above: 0 },
     },
   };
 }

@@ -1,7 +1,13 @@
 /**
  * The training loop: shuffled mini-batches, forward, loss, backward, optimiser step, evaluation
  * after each epoch. It does no I/O: progress goes out as events, and a stop request (AbortSignal)
- * ends it between batches with a state that `resume` continues from, bit for bit.
+ * ends it between batches with a state that `resume` continues from, bit for bit; so does the
+ * state handed to `onCheckpoint` at the end of every `checkpointEvery` epochs.
+ *
+ * Divergence (divergence.ts) is caught in the step it happens: a non-finite loss, gradient or
+ * weight, or a loss that stays far above where the run started, throws DivergenceError naming
+ * the step and the parameter's layer. A bad loss or gradient stops the run before the optimizer
+ * applies it, so the model keeps the last good weights; bad weights are those of the failed update.
  *
  * Determinism: epoch e's order is a permutation drawn from Rng(seed, e); augmentation and dropout
  * draw from one training Rng whose state is part of the checkpoint.
@@ -17,6 +23,7 @@ import { createOptimizer, type Optimizer, type OptimizerSpec } from './optimizer
 import { learningRateAt, type ScheduleSpec } from './schedules.js';
 import type { BatchSource } from './batch-source.js';
 import { evaluate } from './metrics.js';
+import { DEFAULT_LOSS_EXPLOSION, DivergenceError, firstNonFinite, firstNonFiniteOutput, watchLoss, type LossExplosion, type LossWatch } from './divergence.js';
 
 export interface Recipe {
   epochs: number;
@@ -71,6 +78,8 @@ export interface TrainState {
   epochCorrect: number;
   epochSeen: number;
   epochSeconds: number;
+  /** the loss-explosion check's memory (divergence.ts) */
+  lossWatch: LossWatch;
 }
 
 export interface TrainOptions {
@@ -83,6 +92,14 @@ export interface TrainOptions {
   teacher?: Sequential;
   /** wall clock in ms (injected so the loop stays free of platform APIs) */
   now?: () => number;
+  /**
+   * Called with the state at the end of every `checkpointEvery`-th epoch (default every epoch)
+   * except the last, whose state the result carries; awaited before the next epoch starts.
+   */
+  onCheckpoint?: (state: TrainState) => void | Promise<void>;
+  checkpointEvery?: number;
+  /** when a finite loss counts as exploded (default 10× the first batch's for 5 batches); false: never */
+  lossExplosion?: LossExplosion | false;
 }
 
 export interface TrainResult {
@@ -109,14 +126,28 @@ export function epochOrder(n: number, seed: number, epoch: number): Uint32Array 
   return new Rng(seed).fork(1000 + epoch).permutation(n);
 }
 
+function checkOptions(o: TrainOptions): void {
+  if (o.checkpointEvery !== undefined && !(Number.isInteger(o.checkpointEvery) && o.checkpointEvery >= 1)) {
+    throw new SpecError(`train: 'checkpointEvery' must be a positive integer (epochs), got ${o.checkpointEvery}`);
+  }
+  const e = o.lossExplosion;
+  if (e !== undefined && e !== false && !(e.factor > 1 && Number.isFinite(e.factor) && Number.isInteger(e.batches) && e.batches >= 1)) {
+    throw new SpecError(`train: 'lossExplosion' needs a finite factor > 1 and a positive whole number of batches, got factor ${e.factor}, batches ${e.batches}`);
+  }
+}
+
 export async function train(model: Sequential, data: BatchSource, recipe: Recipe, opts: TrainOptions = {}): Promise<TrainResult> {
   checkRecipe(recipe);
+  checkOptions(opts);
   const optimizer = createOptimizer(recipe.optimizer);
   if (recipe.distill && !opts.teacher) throw new SpecError(`recipe: distillation from ${recipe.distill.teacher} needs the teacher model`);
   const rng = new Rng(recipe.seed).fork(2);
   const s: TrainState = opts.resume
-    ? { ...opts.resume, history: [...opts.resume.history] }
-    : { epoch: 0, batch: 0, step: 0, rng: rng.getState(), optimizer: optimizer.state(), history: [], epochLoss: 0, epochCorrect: 0, epochSeen: 0, epochSeconds: 0 };
+    ? { ...opts.resume, history: [...opts.resume.history], lossWatch: { ...opts.resume.lossWatch } }
+    : {
+        epoch: 0, batch: 0, step: 0, rng: rng.getState(), optimizer: optimizer.state(), history: [],
+        epochLoss: 0, epochCorrect: 0, epochSeen: 0, epochSeconds: 0, lossWatch: { startLoss: null, above: 0 },
+      };
   rng.setState(s.rng);
   optimizer.loadState(s.optimizer);
 
@@ -169,7 +200,9 @@ async function trainLoop(
   const emit = async (e: TrainEvent) => {
     if (opts.onEvent) await opts.onEvent(e);
   };
-  const snapshot = (): TrainState => ({ ...s, rng: rng.getState(), optimizer: optimizer.state(), history: [...s.history] });
+  const snapshot = (): TrainState => ({ ...s, rng: rng.getState(), optimizer: optimizer.state(), history: [...s.history], lossWatch: { ...s.lossWatch } });
+  const explosion = opts.lossExplosion ?? DEFAULT_LOSS_EXPLOSION;
+  const checkpointEvery = opts.checkpointEvery ?? 1;
 
   await emit({ type: 'start', epochs: recipe.epochs, stepsPerEpoch, totalSteps, examples: n });
   for (; s.epoch < recipe.epochs; s.epoch++, s.batch = 0) {
@@ -186,9 +219,12 @@ async function trainLoop(
       data.fill(x, y, order, start, count, recipe.augment ? rng : null);
       const input = new Tensor([count, ...data.shape], x.subarray(0, count * per));
       const labels = y.subarray(0, count);
-      const loss = withKernelScratch(() => {
+      const { loss, badOutput } = withKernelScratch(() => {
         model.zeroGrads();
         const trace = model.forward(input, { mode: 'train', rng });
+        // A non-finite output makes the loss non-finite (the losses refuse it): look for where it
+        // went wrong now, while the trace still exists.
+        if (!Number.isFinite(kernels().sumSquares(trace.output.data))) return { loss: NaN, badOutput: firstNonFiniteOutput(trace) };
         const result =
           recipe.distill && opts.teacher
             ? distillationLoss(trace.output, opts.teacher.forward(input).output, labels, recipe.distill.temperature, recipe.distill.alpha)
@@ -196,10 +232,18 @@ async function trainLoop(
         model.backwardForTraining(trace, result.dy);
         const out = trace.output.data;
         for (let i = 0; i < count; i++) if (argmax(out.subarray(i * K, (i + 1) * K)) === labels[i]) s.epochCorrect++;
-        return result.loss;
+        return { loss: result.loss, badOutput: undefined };
       });
+      const at = { step: s.step + 1, epoch: s.epoch, batch: s.batch, loss };
+      if (!Number.isFinite(loss)) throw new DivergenceError({ kind: 'loss', ...at, ...(badOutput !== undefined ? { layer: badOutput } : {}) });
+      const exploded = watchLoss(s.lossWatch, loss, explosion);
+      if (exploded) throw new DivergenceError({ kind: 'exploding-loss', ...at, ...exploded });
+      const badGrad = firstNonFinite(model, 'grad');
+      if (badGrad) throw new DivergenceError({ kind: 'gradient', ...at, ...badGrad });
       const lr = learningRateAt(recipe.schedule, recipe.lr, s.step, stepsPerEpoch, totalSteps);
       optimizer.step(params, lr);
+      const badValue = firstNonFinite(model, 'value');
+      if (badValue) throw new DivergenceError({ kind: 'weights', ...at, ...badValue });
       s.step++;
       s.epochLoss += loss * count;
       s.epochSeen += count;
@@ -219,8 +263,11 @@ async function trainLoop(
     s.epochCorrect = 0;
     s.epochSeen = 0;
     s.epochSeconds = 0;
-    t0 = now();
     await emit({ type: 'epoch', ...stats });
+    if (opts.onCheckpoint && (s.epoch + 1) % checkpointEvery === 0 && s.epoch + 1 < recipe.epochs) {
+      await opts.onCheckpoint({ ...snapshot(), epoch: s.epoch + 1, batch: 0 });
+    }
+    t0 = now();
   }
   return { completed: true, state: snapshot(), history: s.history };
 }
