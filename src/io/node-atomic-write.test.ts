@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FileIoError, readFileLimited, writeFileAtomic } from './node-atomic-write.js';
+import { checkWritable, FileIoError, readFileLimited, removeStaleTemps, writeFileAtomic } from './node-atomic-write.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -124,6 +124,120 @@ describe('writeFileAtomic', () => {
     expect(await exited).toBe('SIGKILL');
     expect(await readFile(p, 'utf8')).toBe('old');
   }, 20_000);
+});
+
+/** The pid of a process that has exited (a child that ran nothing). */
+async function deadPid(): Promise<number> {
+  const child = spawn(process.execPath, ['-e', ''], { stdio: 'ignore' });
+  await new Promise((r) => child.on('exit', r));
+  return child.pid!;
+}
+
+describe('stale temp files (left by a process killed mid-write)', () => {
+  const temp = (target: string, pid: number, hex = 'a1b2c3d4e5f6') => `.${target}.${pid}.${hex}.tmp`;
+
+  it("the next write removes a dead process's temps and its own pid's stale ones, and keeps a live process's", async () => {
+    const p = join(dir, 'model.safetensors');
+    await writeFile(p, 'old');
+    const dead = await deadPid();
+    const live = process.ppid; // alive for as long as this test runs
+    for (const name of [temp('model.safetensors', dead), temp('model.safetensors', dead, '00112233aabb'), temp('model.safetensors', process.pid), temp('model.safetensors', live)]) {
+      await writeFile(join(dir, name), 'half a file');
+    }
+    // other files, and other targets' temps, are not this target's business
+    const others = [temp('other.safetensors', dead), '.model.safetensors.notes', 'model.safetensors.tmp', temp('model.safetensors', dead).replace('.tmp', '.tmp.bak')];
+    for (const name of others) await writeFile(join(dir, name), 'x');
+    await writeFileAtomic(p, bytes('new'));
+    expect(await readFile(p, 'utf8')).toBe('new');
+    expect((await readdir(dir)).sort()).toEqual(['model.safetensors', temp('model.safetensors', live), ...others].sort());
+  });
+
+  it('removeStaleTemps says what it removed; a missing directory is nothing to clean', async () => {
+    const p = join(dir, 'm.safetensors');
+    const dead = await deadPid();
+    await writeFile(join(dir, temp('m.safetensors', dead)), '');
+    expect(await removeStaleTemps(p)).toEqual([join(dir, temp('m.safetensors', dead))]);
+    expect(await removeStaleTemps(p)).toEqual([]);
+    expect(await removeStaleTemps(join(dir, 'nope', 'm.safetensors'))).toEqual([]);
+  });
+
+  it('a write in flight keeps its temp while another write of the same target runs in this process', async () => {
+    const p = join(dir, 'model.safetensors');
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let started!: () => void;
+    const halfway = new Promise<void>((r) => (started = r));
+    const slow = writeFileAtomic(p, bytes('slow'), {
+      write: async (h, b) => {
+        await h.write(b, 0, b.length);
+        started();
+        await gate;
+      },
+    });
+    await halfway;
+    await writeFileAtomic(join(dir, 'model.safetensors'), bytes('fast'));
+    expect(await tempFiles()).toHaveLength(1);
+    release();
+    await slow;
+    expect(await readFile(p, 'utf8')).toBe('slow');
+    expect(await tempFiles()).toEqual([]);
+  });
+});
+
+describe('checkWritable', () => {
+  it('passes for a new file and an existing one, leaving the directory as it was', async () => {
+    await checkWritable(join(dir, 'new.safetensors'), { bytes: 3 << 20 });
+    await writeFile(join(dir, 'old.safetensors'), 'old');
+    await checkWritable(join(dir, 'old.safetensors'), { bytes: 10 });
+    expect(await readdir(dir)).toEqual(['old.safetensors']);
+    expect(await readFile(join(dir, 'old.safetensors'), 'utf8')).toBe('old');
+  });
+
+  it('removes stale temps of the target', async () => {
+    const dead = await deadPid();
+    await writeFile(join(dir, `.m.safetensors.${dead}.a1b2c3d4e5f6.tmp`), 'half');
+    await checkWritable(join(dir, 'm.safetensors'));
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('refuses a missing directory, a directory as the target and a path under a file', async () => {
+    const missing = join(dir, 'no-such-dir', 'm.safetensors');
+    expect((await refusal(checkWritable(missing))).message).toBe(
+      `cannot write ${missing} (checked before starting: failed to create a file in its directory): directory ${join(dir, 'no-such-dir')} does not exist`,
+    );
+    await mkdir(join(dir, 'sub'));
+    expect((await refusal(checkWritable(join(dir, 'sub')))).message).toBe(`cannot write ${join(dir, 'sub')}: it is a directory`);
+    await writeFile(join(dir, 'file'), '');
+    const under = join(dir, 'file', 'm.safetensors');
+    expect((await refusal(checkWritable(under))).message).toBe(`cannot write ${under}: part of its directory ${join(dir, 'file')} is a file, not a directory`);
+    expect((await readdir(dir)).sort()).toEqual(['file', 'sub']);
+  });
+
+  it('a full disk (the probe write failing) is reported, and the probe removed', async () => {
+    const p = join(dir, 'm.safetensors');
+    const e = await refusal(
+      checkWritable(p, {
+        bytes: 5 << 20,
+        write: async (h, b) => {
+          await h.write(b, 0, 100);
+          throw Object.assign(new Error('ENOSPC: no space left on device, write (simulated)'), { code: 'ENOSPC' });
+        },
+      }),
+    );
+    expect(e.message).toBe(`cannot write ${p} (checked before starting: failed to write 5242880 bytes): ENOSPC: no space left on device, write (simulated)`);
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it.skipIf(process.getuid?.() === 0)('refuses a read-only directory (not as root, who may write anywhere)', async () => {
+    const ro = join(dir, 'ro');
+    await mkdir(ro);
+    await chmod(ro, 0o555);
+    try {
+      expect((await refusal(checkWritable(join(ro, 'm.safetensors')))).message).toMatch(/checked before starting: failed to create a file in its directory\): EACCES/);
+    } finally {
+      await chmod(ro, 0o755);
+    }
+  });
 });
 
 describe('readFileLimited', () => {

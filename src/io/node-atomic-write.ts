@@ -1,13 +1,19 @@
 /**
  * Node-only file plumbing for model files: replace a file atomically (a crash leaves the old file
- * or the new one, never half of either) and read a file only if it is under a size limit.
+ * or the new one, never half of either), check before a long job that a file can be written
+ * there at all, and read a file only if it is under a size limit.
  *
- * It does not clean up temp files left by a process that was killed mid-write (nothing can run
- * then); they are dot-files named `.<target>.<pid>.<random>.tmp` beside the target, easy to spot.
+ * Temp files are dot-files named `.<target>.<pid>.<12 hex digits>.tmp` beside the target. A
+ * process killed mid-write cannot remove its own (nothing runs then), so every write and every
+ * check of a target first removes that target's stale ones: those whose process is gone, and
+ * those carrying this process's id that this process is not writing (a pid reused, as in a
+ * container where every run may be pid 1). A live process's temp is left alone. Process ids are
+ * this machine's, so two machines writing one network directory may remove each other's temps;
+ * the writer whose temp vanished fails with the previous file intact.
  * It does not lock: two writers racing on one path each replace it whole, the last rename wins.
  */
 import { randomBytes } from 'node:crypto';
-import { open, realpath, rename, stat, unlink } from 'node:fs/promises';
+import { open, readdir, realpath, rename, stat, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { ConvscopeError } from '../engine/errors.js';
@@ -44,26 +50,127 @@ function reason(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
+/** Temp files this process is writing now: the only ones with its pid that are not stale. */
+const inFlight = new Set<string>();
+
+/** The file a write of `path` replaces (a symlink followed) and that file's permission bits, if it exists. */
+async function resolveTarget(path: string): Promise<{ target: string; mode: number | undefined }> {
+  try {
+    const target = await realpath(path);
+    const st = await stat(target);
+    if (st.isDirectory()) throw new FileIoError(path, `cannot write ${path}: it is a directory`);
+    return { target, mode: st.mode & 0o7777 };
+  } catch (e) {
+    if (e instanceof FileIoError) throw e;
+    if (codeOf(e) === 'ENOTDIR') throw new FileIoError(path, `cannot write ${path}: part of its directory ${dirname(path)} is a file, not a directory`, e);
+    if (codeOf(e) !== 'ENOENT') throw new FileIoError(path, `cannot write ${path}: ${reason(e)}`, e);
+    return { target: path, mode: undefined };
+  }
+}
+
+function newTempPath(target: string): string {
+  const tmp = join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  inFlight.add(tmp);
+  return tmp;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: it exists, under another user
+    return codeOf(e) === 'EPERM';
+  }
+}
+
+/**
+ * Removes the temp files that earlier writes of `target` left behind when their process was
+ * killed (see the header for which count as stale) and returns their paths. Best effort: a
+ * directory that cannot be listed, or a temp that cannot be removed, is left as it is.
+ */
+export async function removeStaleTemps(target: string): Promise<string[]> {
+  const dir = dirname(target);
+  const prefix = `.${basename(target)}.`;
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const m = /^(\d+)\.[0-9a-f]{12}\.tmp$/.exec(name.slice(prefix.length));
+    if (!m) continue;
+    const pid = Number(m[1]);
+    const path = join(dir, name);
+    if (inFlight.has(path)) continue;
+    if (pid !== process.pid && processAlive(pid)) continue;
+    try {
+      await unlink(path);
+      removed.push(path);
+    } catch {
+      // gone already, or not ours to remove
+    }
+  }
+  return removed;
+}
+
+export interface CheckWritableOptions {
+  /** write this many bytes into the probe (default 0): a file of that size fits, at this moment */
+  bytes?: number;
+  /** as in WriteFileAtomicOptions; only tests replace it */
+  write?: (handle: FileHandle, bytes: Uint8Array) => Promise<void>;
+}
+
+/**
+ * Checks, before a long job, that `writeFileAtomic(path, …)` can succeed: the target is not a
+ * directory, its directory exists and takes a new temp file of `bytes` bytes (written and
+ * fsynced, then removed). Removes the target's stale temps on the way. Throws FileIoError saying
+ * what failed; leaves nothing behind either way.
+ */
+export async function checkWritable(path: string, opts: CheckWritableOptions = {}): Promise<void> {
+  const { target } = await resolveTarget(path);
+  await removeStaleTemps(target);
+  const dir = dirname(target);
+  const tmp = newTempPath(target);
+  const size = opts.bytes ?? 0;
+  let handle: FileHandle | undefined;
+  let step = 'create a file in its directory';
+  try {
+    handle = await open(tmp, 'wx', 0o600);
+    step = `write ${size} bytes`;
+    // zeros in 1 MiB pieces: the size of a model file, without holding a second copy of it
+    const chunk = new Uint8Array(Math.min(size, 1 << 20));
+    for (let done = 0; done < size; done += chunk.length) {
+      const piece = chunk.subarray(0, Math.min(chunk.length, size - done));
+      if (opts.write) await opts.write(handle, piece);
+      else await handle.write(piece, 0, piece.length, done);
+    }
+    step = 'fsync';
+    await handle.sync();
+  } catch (e) {
+    const detail = codeOf(e) === 'ENOENT' && step.startsWith('create') ? `directory ${dir} does not exist` : reason(e);
+    throw new FileIoError(path, `cannot write ${path} (checked before starting: failed to ${step}): ${detail}`, e);
+  } finally {
+    await handle?.close().catch(() => undefined);
+    await unlink(tmp).catch(() => undefined);
+    inFlight.delete(tmp);
+  }
+}
+
 /**
  * Replaces `path` with `bytes`: writes a temp file in the same directory, fsyncs it, renames it over
  * the target and fsyncs the directory. On any failure the temp file is removed and the previous
  * content of `path` is untouched. A symlink at `path` is followed, so the file it points to is
- * replaced; an existing file keeps its permission bits.
+ * replaced; an existing file keeps its permission bits. Stale temps of the target go first.
  */
 export async function writeFileAtomic(path: string, bytes: Uint8Array, opts: WriteFileAtomicOptions = {}): Promise<void> {
-  let target = path;
-  let mode: number | undefined;
-  try {
-    target = await realpath(path);
-    const st = await stat(target);
-    if (st.isDirectory()) throw new FileIoError(path, `cannot write ${path}: it is a directory`);
-    mode = st.mode & 0o7777;
-  } catch (e) {
-    if (e instanceof FileIoError) throw e;
-    if (codeOf(e) !== 'ENOENT') throw new FileIoError(path, `cannot write ${path}: ${reason(e)}`, e);
-  }
+  const { target, mode } = await resolveTarget(path);
+  await removeStaleTemps(target);
   const dir = dirname(target);
-  const tmp = join(dir, `.${basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  const tmp = newTempPath(target);
 
   let handle: FileHandle | undefined;
   let step = 'create a temp file in its directory';
@@ -87,6 +194,8 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array, opts: Wri
     await unlink(tmp).catch(() => undefined);
     const detail = codeOf(e) === 'ENOENT' && step.startsWith('create') ? `directory ${dir} does not exist` : reason(e);
     throw new FileIoError(path, `cannot write ${path} (failed to ${step}; previous file left as it was): ${detail}`, e);
+  } finally {
+    inFlight.delete(tmp);
   }
 
   try {
