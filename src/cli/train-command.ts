@@ -1,12 +1,18 @@
 /**
- * `convscope train`: parse the recipe, load the data, run the training loop with a progress bar,
- * save the model file. Ctrl-C stops between batches and saves a checkpoint that --resume continues
- * from, giving the same bytes as an uninterrupted run. A finished run is then given its "not a
- * digit" calibration (the standard one `convscope calibrate` fits; deterministic, so a resumed run
- * still ends with the same bytes) unless --no-calibrate; the file is replaced atomically, so
- * stopping during calibration leaves the trained, uncalibrated file.
+ * `convscope train`: parse the recipe, check that the output can be written, load the data, run
+ * the training loop with a progress bar, save the model file. A checkpoint is saved after every
+ * --checkpoint-every epochs (default 1) and on Ctrl-C, which stops between batches; --resume
+ * continues from one and ends with the same bytes as an uninterrupted run, its recorded command
+ * included (the checkpoint carries the original command line). The checkpoint is removed once the
+ * final file is saved. A run that diverges (train/divergence.ts) stops with the step and layer
+ * named and writes nothing: the previous model file and the last checkpoint stay as they were.
+ * A finished run is then given its "not a digit" calibration (the standard one `convscope
+ * calibrate` fits; deterministic, so a resumed run still ends with the same bytes) unless
+ * --no-calibrate; every file is replaced atomically, so stopping during calibration leaves the
+ * trained, uncalibrated file, and a kill at any moment leaves each file old or new, never torn.
  */
 import { readFileSync } from 'node:fs';
+import { unlink } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { ConvscopeError } from '../engine/errors.js';
@@ -14,10 +20,13 @@ import { Sequential } from '../nn/model.js';
 import { parseModelSpec, type ModelSpec } from '../nn/spec.js';
 import { ZOO, ZOO_NAMES } from '../models/zoo.js';
 import { parseSchedule } from '../train/schedules.js';
-import { train, type Recipe, type TrainEvent } from '../train/trainer.js';
+import { train, type Recipe, type TrainEvent, type TrainState } from '../train/trainer.js';
+import { DivergenceError } from '../train/divergence.js';
 import type { OptimizerSpec } from '../train/optimizers.js';
 import { checkpointParts, stateFromCheckpoint } from '../train/checkpoint.js';
 import { readModelFile, writeModelFile } from '../io/node-model-file.js';
+import { encodeModelFile } from '../io/model-file.js';
+import { checkWritable } from '../io/node-atomic-write.js';
 import type { CliIo } from './io.js';
 import { resolveModelFile } from '../io/node-paths.js';
 import { intOption, numberOption } from './options.js';
@@ -47,6 +56,8 @@ interface TrainFlags extends DataOptions {
   distillAlpha: number;
   /** false with --no-calibrate */
   calibrate: boolean;
+  /** epochs between checkpoints; 0: only on Ctrl-C */
+  checkpointEvery: number;
 }
 
 export function checkpointPathFor(out: string): string {
@@ -111,7 +122,8 @@ export function trainCommand(io: CliIo, argv: readonly string[]): Command {
     .option('--teacher <model>', 'distil from a trained model (file or shipped name): learn its softened outputs too')
     .option('--temperature <t>', 'distillation temperature', numberOption('--temperature', { min: 0, exclusiveMin: true }), 4)
     .option('--distill-alpha <a>', 'weight of the teacher term (the rest is the label loss)', numberOption('--distill-alpha', { min: 0 }), 0.9)
-    .option('--no-calibrate', "skip the 'not a digit' calibration after training (convscope calibrate adds it later)");
+    .option('--no-calibrate', "skip the 'not a digit' calibration after training (convscope calibrate adds it later)")
+    .option('--checkpoint-every <epochs>', 'save a checkpoint (<out>.ckpt.safetensors) after every N epochs, 0 for only on Ctrl-C; removed when the run finishes', intOption('--checkpoint-every', 0), 1);
   addDataOptions(cmd);
   cmd.action(async (flags: TrainFlags) => {
     const started = Date.now();
@@ -120,6 +132,10 @@ export function trainCommand(io: CliIo, argv: readonly string[]): Command {
     let recipe: Recipe;
     let resumeState;
     let resumeDataset: { name: string; checksums: Record<string, string> } | undefined;
+    // The command line recorded in the model file: the one that started the run, so that a
+    // resumed run's file is the uninterrupted run's, byte for byte.
+    let command = commandLine(argv);
+    let resumedFrom: string | undefined;
     if (flags.resume) {
       const path = resolve(io.cwd, flags.resume);
       const loaded = await readModelFile(path);
@@ -129,6 +145,9 @@ export function trainCommand(io: CliIo, argv: readonly string[]): Command {
       recipe = ck.recipe;
       resumeState = ck.state;
       resumeDataset = loaded.metadata.dataset;
+      resumedFrom = path;
+      // checkpoints written before they carried it: the resuming command is the best there is
+      if (typeof loaded.metadata.command === 'string') command = loaded.metadata.command;
       io.err(`resuming ${name} from ${path} at epoch ${ck.state.epoch + 1}, batch ${ck.state.batch + 1}\n`);
     } else {
       if (!flags.model) throw new ConvscopeError(`train needs --model (${ZOO_NAMES.join(', ')} or a .json spec), or --resume CHECKPOINT`);
@@ -151,6 +170,13 @@ export function trainCommand(io: CliIo, argv: readonly string[]): Command {
       model = new Sequential(m.spec, recipe.seed);
     }
     const out = resolve(io.cwd, flags.out ?? `${name}.safetensors`);
+    const ckpt = checkpointPathFor(out);
+    // Before anything slow: can the files be written there at all (directory exists, writable,
+    // room for a file of the model's size, and the checkpoint's: weights and up to two optimizer
+    // moments)? This also removes temp files that a killed earlier run left beside them.
+    const modelBytes = encodeModelFile(model, { name, recipe }).length;
+    await checkWritable(out, { bytes: modelBytes });
+    await checkWritable(ckpt, { bytes: 3 * modelBytes });
     const teacher = recipe.distill ? (await readModelFile(resolveModelFile(recipe.distill.teacher, io.cwd))).model : undefined;
     const data = await loadCliDataset(flags, io);
     if (resumeDataset && Object.entries(resumeDataset.checksums).some(([file, md5]) => data.checksums[file] !== md5)) {
@@ -165,30 +191,52 @@ export function trainCommand(io: CliIo, argv: readonly string[]): Command {
       controller.abort();
     };
     process.on('SIGINT', onSigint);
-    const report = createProgressReporter(io, recipe.epochs);
+    const progress = createProgressReporter(io, recipe.epochs);
     let lastYield = Date.now();
     const onEvent = async (e: TrainEvent) => {
-      report(e);
+      progress(e);
       // The loop is synchronous between events; yielding now and then lets Ctrl-C be noticed.
       if (Date.now() - lastYield > 100) {
         lastYield = Date.now();
         await new Promise((r) => setImmediate(r));
       }
     };
+    const dataset = { name: data.name, checksums: data.checksums };
+    /** the epoch the last end-of-epoch checkpoint was saved after, if any */
+    const checkpointed: { epoch: number | null } = { epoch: null };
+    const saveCheckpoint = async (state: TrainState): Promise<void> => {
+      const { meta, extras } = checkpointParts(state, recipe);
+      await writeModelFile(ckpt, model, { name, recipe, dataset, seed: recipe.seed, command, checkpoint: meta }, extras);
+    };
     try {
       const augment = typeof recipe.augment === 'object' ? { augment: recipe.augment } : {};
-      const result = await train(model, splitSource(data.train, augment), recipe, {
-        test: splitSource(data.test),
-        onEvent,
-        signal: controller.signal,
-        ...(teacher ? { teacher } : {}),
-        ...(resumeState ? { resume: resumeState } : {}),
-      });
-      const dataset = { name: data.name, checksums: data.checksums };
+      let result;
+      try {
+        result = await train(model, splitSource(data.train, augment), recipe, {
+          test: splitSource(data.test),
+          onEvent,
+          signal: controller.signal,
+          ...(teacher ? { teacher } : {}),
+          ...(resumeState ? { resume: resumeState } : {}),
+          ...(flags.checkpointEvery > 0
+            ? {
+                checkpointEvery: flags.checkpointEvery,
+                onCheckpoint: async (state: TrainState) => {
+                  await saveCheckpoint(state);
+                  checkpointed.epoch = state.epoch;
+                  io.err(`checkpoint saved to ${ckpt} (epoch ${state.epoch} of ${recipe.epochs} done)\n`);
+                },
+              }
+            : {}),
+        });
+      } catch (e) {
+        if (!(e instanceof DivergenceError)) throw e;
+        progress({ type: 'stopped', epoch: e.facts.epoch, batch: e.facts.batch });
+        const kept = checkpointed.epoch !== null ? `; the checkpoint after epoch ${checkpointed.epoch}, ${ckpt}, is kept (resume from it with --resume, though it will diverge again unless the recipe changes)` : '';
+        throw new DivergenceError({ ...e.facts }, `${e.message}. Nothing was saved: ${out} is as it was${kept}. A lower --lr (now ${recipe.lr}) usually helps.`);
+      }
       if (!result.completed) {
-        const ckpt = checkpointPathFor(out);
-        const { meta, extras } = checkpointParts(result.state, recipe);
-        await writeModelFile(ckpt, model, { name, recipe, dataset, seed: recipe.seed, checkpoint: meta }, extras);
+        await saveCheckpoint(result.state);
         io.err(`checkpoint saved to ${ckpt}\ncontinue with: convscope train --resume ${ckpt} --out ${out}\n`);
         process.exitCode = 130;
         return;
@@ -202,9 +250,11 @@ export function trainCommand(io: CliIo, argv: readonly string[]): Command {
         seed: recipe.seed,
         testAccuracy,
         testAccuracyByEpoch: result.history.map((h) => h.testAccuracy ?? null),
-        command: commandLine(argv),
+        command,
       };
       await writeModelFile(out, model, metadata);
+      // the run is complete: its checkpoint (written now or resumed from) has nothing left to offer
+      if (checkpointed.epoch !== null || resumedFrom === ckpt) await unlink(ckpt).catch(() => undefined);
       const seconds = (Date.now() - started) / 1000;
       io.err(`saved ${out}: test accuracy ${pct(testAccuracy)} after ${recipe.epochs} epoch(s), ${seconds.toFixed(1)} s\n`);
       if (flags.calibrate === false) return;
