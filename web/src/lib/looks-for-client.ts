@@ -10,7 +10,7 @@ import type { DigitSet } from './looks-for-digits.js';
 import type { FromWorker, LooksForRequest, ToWorker } from './looks-for-protocol.js';
 import { LooksForJobs } from './looks-for-jobs.js';
 import { loadDigitSet } from './looks-for-digits.js';
-import { loadModel } from './models.js';
+import { loadModel, modelKey } from './models.js';
 
 export interface LooksForPort {
   post(msg: ToWorker): void;
@@ -53,9 +53,7 @@ interface Pending {
   total: number;
 }
 
-export function modelKey(info: ModelInfo): string {
-  return `${info.name}|${info.file ?? 'untrained'}`;
-}
+export { modelKey };
 
 export class LooksForClient {
   digits: DigitSet | null = null;

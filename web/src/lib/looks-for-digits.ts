@@ -65,9 +65,9 @@ async function page(fetchFn: FetchLike, offset: number, limit: number): Promise<
 
 /**
  * The first `count` MNIST test digits from the server, or — when it has no data directory, or the
- * digits cannot be fetched — the generated set, whose note says why. Never throws.
+ * digits cannot be fetched — `synthetic` generated digits, whose note says why. Never throws.
  */
-export async function loadDigitSet(fetchFn: FetchLike, count = MNIST_DIGITS, onProgress?: (done: number, total: number) => void): Promise<DigitSet> {
+export async function loadDigitSet(fetchFn: FetchLike, count = MNIST_DIGITS, onProgress?: (done: number, total: number) => void, synthetic = SYNTHETIC_DIGITS): Promise<DigitSet> {
   try {
     const first = await page(fetchFn, 0, Math.min(count, DIGITS_MAX_LIMIT));
     const n = Math.min(count, first.splitSize);
@@ -96,7 +96,7 @@ export async function loadDigitSet(fetchFn: FetchLike, count = MNIST_DIGITS, onP
     }
     return { pixels, labels, n, source: 'mnist', note: `the first ${n.toLocaleString('en-US')} MNIST test digits (from the server's data directory)` };
   } catch (e) {
-    const set = generatedDigits();
+    const set = generatedDigits(synthetic);
     const why =
       e instanceof PageError && e.code === 'no-data'
         ? 'This server has no MNIST data directory (start it with --data DIR for real test digits), so'

@@ -9,8 +9,13 @@ import { UNTRAINED_SEED, type ModelInfo } from '../../../src/server/api-types.js
 
 const cache = new Map<string, Promise<Sequential>>();
 
+/** What identifies a model's weights: its name and file (results computed from it are cached under this). */
+export function modelKey(info: ModelInfo): string {
+  return `${info.name}|${info.file ?? 'untrained'}`;
+}
+
 export function loadModel(info: ModelInfo): Promise<Sequential> {
-  const key = `${info.name}|${info.file ?? 'untrained'}`;
+  const key = modelKey(info);
   let p = cache.get(key);
   if (!p) {
     p = (async () => {

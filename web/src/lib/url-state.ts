@@ -3,10 +3,12 @@
  * reloaded. Reading trusts nothing: unknown values fall back to defaults (the views are those of
  * the registry, views.ts; the first is the default). Writing replaces the history entry rather
  * than piling one up per click. The Explain view's channel (&layer=&channel=, looks-for-url.ts)
- * is its panel's to write; writing the app's settings keeps it while that view is open.
+ * is its panel's to write, and the Map view's (&maplayer=&method=&digits=, map-url.ts) that view's;
+ * writing the app's settings keeps them while their view is open.
  */
 import { VIEW_IDS, type ViewId } from './views.js';
 import { FOCUS_VIEW, readFocus, withFocus } from './looks-for-url.js';
+import { MAP_VIEW, readMapSettings, withMapSettings } from './map-url.js';
 
 export interface UrlState {
   model: string | null;
@@ -41,6 +43,8 @@ export function writeUrlState(s: UrlState): void {
   if (s.unit) q.set('unit', `${s.unit.layer}:${s.unit.index}`);
   if (s.step !== null) q.set('step', String(s.step));
   const focus = s.view === FOCUS_VIEW ? readFocus(location.search) : null;
-  const url = `${location.pathname}${withFocus(`?${q.toString()}`, focus)}${location.hash}`;
+  let search = withFocus(`?${q.toString()}`, focus);
+  if (s.view === MAP_VIEW) search = withMapSettings(search, readMapSettings(location.search));
+  const url = `${location.pathname}${search}${location.hash}`;
   if (url !== `${location.pathname}${location.search}${location.hash}`) history.replaceState(null, '', url);
 }

@@ -14,6 +14,7 @@ import StepTab from '../components/StepTab.svelte';
 import NetworkTab from '../components/NetworkTab.svelte';
 import Gallery from '../components/Gallery.svelte';
 import ExplainView from '../components/ExplainView.svelte';
+import MapView from '../components/MapView.svelte';
 
 /** A pixel of a layer's output under the pointer (layer −1: the input). */
 export interface Hover {
@@ -83,6 +84,13 @@ export const VIEWS = [
     title: 'Explain',
     intro: 'Why the network gives its answer, how easily it is fooled, and what its units look for: for the digit on the pad, live as you draw.',
     component: ExplainView,
+    needs: [],
+  },
+  {
+    id: 'map',
+    title: 'Map',
+    intro: 'A few thousand test digits laid out by what one layer makes of them, your digit among them: point at a dot to see it, click to load it.',
+    component: MapView,
     needs: [],
   },
   { id: 'gallery', title: 'Gallery', component: Gallery, needs: [] },
