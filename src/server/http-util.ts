@@ -97,7 +97,7 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<Buf
   } catch (e) {
     if (e instanceof HttpError) throw e;
     const of = declared === undefined ? '' : ` of ${declared}`;
-    throw new ClientGone(`the client went away after sending ${size}${of} bytes of the body (${(e as Error).message})`);
+    throw new ClientGone(`the body stopped after ${size}${of} bytes: the client went away or missed the request deadline (${(e as Error).message})`);
   }
   // a stream that ends early without an error (the socket closed) is a client gone too
   if (!req.complete) throw new ClientGone(`the connection closed after ${size}${declared === undefined ? '' : ` of ${declared}`} bytes of the body`);

@@ -263,7 +263,7 @@ describe('POST /api/models (uploads)', () => {
     await exchange(server.port, [request('POST', '/api/models', { 'Content-Type': 'application/octet-stream', 'Content-Length': safetensors.length }), Buffer.from(safetensors.subarray(0, 1000)), 100], 0);
     await new Promise((r) => setTimeout(r, 200));
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toBe(`convscope server: POST /api/models: the client went away after sending 1000 of ${safetensors.length} bytes of the body (aborted)`);
+    expect(lines[0]).toBe(`convscope server: POST /api/models: the body stopped after 1000 of ${safetensors.length} bytes: the client went away or missed the request deadline (aborted)`);
     expect(stored()).toEqual(before);
     await stillUp();
   });
