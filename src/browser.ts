@@ -21,6 +21,7 @@ export { checkLayerGradients } from './nn/gradient-check.js';
 export { ZOO, ZOO_NAMES, zooEntry, type ZooEntry } from './models/zoo.js';
 
 export { train, epochOrder, type Recipe, type TrainEvent, type TrainState, type TrainResult, type EpochStats } from './train/trainer.js';
+export { DivergenceError, DEFAULT_LOSS_EXPLOSION, type DivergenceFacts, type DivergenceKind, type LossExplosion } from './train/divergence.js';
 export { evaluate, type Evaluation } from './train/metrics.js';
 export type { BatchSource } from './train/batch-source.js';
 export { createOptimizer, type OptimizerSpec, type Optimizer } from './train/optimizers.js';
