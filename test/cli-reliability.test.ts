@@ -40,6 +40,20 @@ describe('a run that diverges', () => {
     expect(readdirSync(work).filter((f) => f.startsWith('.') || f.includes('ckpt'))).toEqual([]);
   });
 
+  it('a run that diverges in epoch 2 keeps the checkpoint of epoch 1, and says so', async () => {
+    const dir = join(work, 'late');
+    mkdirSync(dir);
+    const out = join(dir, 'm.safetensors');
+    // lr 1e-3 for epoch 1, then ×1e6
+    const r = await cli('train', '--model', 'tiny', '--epochs', '3', '--limit', '1280', '--schedule', 'step:1:1e6', '--no-calibrate', '--data', mnistDir(), '--out', out);
+    expect(r.code).toBe(1);
+    const ckpt = join(dir, 'm.ckpt.safetensors');
+    expect(r.err).toContain(`checkpoint saved to ${ckpt} (epoch 1 of 3 done)`);
+    expect(r.err).toMatch(/training diverged at step 2\d \(epoch 2, batch \d+\): the loss has stayed above/);
+    expect(r.err).toContain(`Nothing was saved: ${out} is as it was; the checkpoint after epoch 1, ${ckpt}, is kept`);
+    expect(readdirSync(dir)).toEqual(['m.ckpt.safetensors']);
+  });
+
   it.each(['wasm', 'ts'])('cnn at --lr 1e25 on the %s kernels: NaN in dense1\'s gradient at step 2, nothing written', async (kernels) => {
     const out = join(work, `cnn-${kernels}.safetensors`);
     const r = await cli('--kernels', kernels, 'train', '--model', 'cnn', '--epochs', '1', '--limit', '640', '--lr', '1e25', '--no-calibrate', '--data', mnistDir(), '--out', out);
