@@ -10,6 +10,7 @@ import { pixelsAsIs, preprocessDigit } from '../data/preprocess.js';
 import { Tensor } from '../engine/tensor.js';
 import { SpecError, formatShape } from '../engine/errors.js';
 import type { Sequential } from '../nn/model.js';
+import { classLabels } from '../nn/predict.js';
 import type { CliIo } from './io.js';
 
 export interface DigitImage {
@@ -23,7 +24,7 @@ export interface DigitImageError {
   error: string;
 }
 
-/** Refuses, before any image is read, a model that cannot take what reading produces. */
+/** Refuses, before any image is read, a model that cannot take what reading produces or does not give one output per label. */
 export function checkDigitModel(model: Sequential, modelName: string, preprocess: boolean): void {
   const s = model.inputShape;
   if (preprocess && !(s.length === 3 && s[0] === 1 && s[1] === 28 && s[2] === 28)) {
@@ -32,6 +33,7 @@ export function checkDigitModel(model: Sequential, modelName: string, preprocess
   if (!preprocess && !(s.length === 3 && s[0] === 1)) {
     throw new SpecError(`--no-preprocess needs a model of one-channel images [1,H,W]; ${modelName} takes ${formatShape(s)}`);
   }
+  classLabels(model, modelName);
 }
 
 /** One file's input pixels; throws (ImageError, SpecError, Error) when the file cannot give one. */

@@ -1,11 +1,14 @@
 /**
  * Model files: a Sequential's parameters as safetensors, with the architecture spec, the training
  * recipe, the dataset and its checksums, the seed and the measured accuracy in `__metadata__`.
- * Loading trusts nothing: the spec is validated, every tensor must exist with the spec's exact shape
- * and dtype, no stray tensors are accepted, and weights must be finite. Pure: bytes in, bytes out.
+ * Loading trusts nothing: the spec is validated (size limits included), every tensor must exist with
+ * the spec's exact shape and dtype — compared with the spec's arithmetic before anything is built —
+ * no stray tensors are accepted, weights must be finite and variances non-negative, and labels are
+ * one per output. Pure: bytes in, bytes out.
  */
 import { Sequential } from '../nn/model.js';
 import { parseModelSpec, type ModelSpec } from '../nn/spec.js';
+import { planModel, type ModelPlan } from '../nn/spec-shapes.js';
 import { formatShape } from '../engine/errors.js';
 import { checkCalibration, OOD_METHODS, type OodCalibration } from '../nn/ood.js';
 import { decodeSafetensors, encodeSafetensors, SafetensorsError, type SafetensorsTensor } from './safetensors.js';
@@ -101,35 +104,45 @@ export function decodeModelFile(bytes: Uint8Array, name = 'model file'): LoadedM
     throw new SafetensorsError(name, undefined, `not a convscope model: metadata 'format' is ${JSON.stringify(meta['format'])}, expected "${MODEL_FORMAT}"`);
   }
   let spec: ModelSpec;
+  let plan: ModelPlan;
   try {
-    spec = parseModelSpec(parseMeta(name, meta, 'spec'), `${name}: metadata 'spec'`);
+    spec = parseModelSpec(parseMeta(name, meta, 'spec'), "metadata 'spec'");
+    plan = planModel(spec, "metadata 'spec'");
   } catch (e) {
     if (e instanceof SafetensorsError) throw e;
     throw new SafetensorsError(name, undefined, (e as Error).message);
   }
-  const model = new Sequential(spec, 0);
-  const expected = new Set<string>();
-  for (const t of [...model.params.map((p) => ({ name: p.name, value: p.value })), ...model.buffers]) {
-    expected.add(t.name);
-    const stored = tensors[t.name];
-    if (!stored) throw new SafetensorsError(name, t.name, `missing; the spec needs it with shape ${formatShape(t.value.shape)}`);
-    if (stored.dtype !== 'F32') throw new SafetensorsError(name, t.name, `dtype ${stored.dtype}, expected F32`);
-    if (stored.shape.length !== t.value.shape.length || stored.shape.some((d, i) => d !== t.value.shape[i])) {
-      throw new SafetensorsError(name, t.name, `shape ${formatShape(stored.shape)} does not match the spec's ${formatShape(t.value.shape)}`);
+  // Every stored tensor is checked against the spec's arithmetic before the model is built, so a
+  // small file cannot make the loader allocate what its spec claims.
+  const weights = new Map<string, Float32Array>();
+  for (const layer of plan.layers) {
+    for (const t of [...layer.params, ...layer.buffers]) {
+      const stored = tensors[t.name];
+      if (!stored) throw new SafetensorsError(name, t.name, `missing; the spec needs it with shape ${formatShape(t.shape)}`);
+      if (stored.dtype !== 'F32') throw new SafetensorsError(name, t.name, `dtype ${stored.dtype}, expected F32`);
+      if (stored.shape.length !== t.shape.length || stored.shape.some((d, i) => d !== t.shape[i])) {
+        throw new SafetensorsError(name, t.name, `shape ${formatShape(stored.shape)} does not match the spec's ${formatShape(t.shape)}`);
+      }
+      const bad = stored.data.findIndex((v) => !Number.isFinite(v));
+      if (bad >= 0) throw new SafetensorsError(name, t.name, `value [${bad}] is ${stored.data[bad]}; weights must be finite`);
+      if (t.name.endsWith('.running_var')) {
+        const neg = stored.data.findIndex((v) => v < 0);
+        if (neg >= 0) throw new SafetensorsError(name, t.name, `value [${neg}] is ${stored.data[neg]}; a variance cannot be negative`);
+      }
+      weights.set(t.name, stored.data);
     }
-    const bad = stored.data.findIndex((v) => !Number.isFinite(v));
-    if (bad >= 0) throw new SafetensorsError(name, t.name, `value [${bad}] is ${stored.data[bad]}; weights must be finite`);
-    t.value.data.set(stored.data);
   }
   const extras: Record<string, Float32Array> = {};
   for (const [k, v] of Object.entries(tensors)) {
-    if (expected.has(k)) continue;
+    if (weights.has(k)) continue;
     if (k.startsWith(EXTRA_PREFIX) && v.dtype === 'F32') {
       extras[k.slice(EXTRA_PREFIX.length)] = v.data;
       continue;
     }
-    throw new SafetensorsError(name, k, `not part of the model spec (its layers are ${model.layers.map((l) => l.name).join(', ')})`);
+    throw new SafetensorsError(name, k, `not part of the model spec (its layers are ${plan.layers.map((l) => l.name).join(', ')})`);
   }
+  const model = new Sequential(spec, 0);
+  for (const t of [...model.params, ...model.buffers]) t.value.data.set(weights.get(t.name)!);
   const ood = parseMeta(name, meta, 'ood');
   if (ood !== undefined) {
     model.ood = oodCalibration(name, ood, extras[OOD_MEANS], extras[OOD_PRECISION]);

@@ -10,6 +10,7 @@ import type { BackwardRule, Layer, LayerCache, Mode, Param, StateBuffer } from '
 import { BACKWARD_RULES } from './layer.js';
 import { paramCount } from './layer.js';
 import { parseModelSpec, type LayerKind, type LayerSpec, type ModelSpec } from './spec.js';
+import { planModel } from './spec-shapes.js';
 import { Dense } from './layers/dense.js';
 import { Conv2d } from './layers/conv2d.js';
 import { AvgPool2d, MaxPool2d } from './layers/pool.js';
@@ -45,11 +46,6 @@ export interface BackwardResult {
   readonly gradients: readonly (Tensor | undefined)[];
 }
 
-const NAME_PREFIX: Record<LayerKind, string> = {
-  dense: 'dense', conv2d: 'conv', maxpool2d: 'pool', avgpool2d: 'pool', relu: 'relu', leakyrelu: 'lrelu', sigmoid: 'sigmoid',
-  tanh: 'tanh', softmax: 'softmax', flatten: 'flatten', dropout: 'dropout', batchnorm: 'bn',
-};
-
 function createLayer(spec: LayerSpec, name: string, inShape: Shape, rng: Rng): Layer {
   switch (spec.kind) {
     case 'dense': return new Dense(name, spec, inShape, rng);
@@ -73,24 +69,19 @@ export class Sequential {
   /** the "not a digit" calibration its model file carries (src/nn/ood.ts), or null */
   ood: OodCalibration | null = null;
 
-  /** Builds the model; weights are drawn from `seed` (same seed, same weights, bit for bit). */
+  /**
+   * Builds the model; weights are drawn from `seed` (same seed, same weights, bit for bit). The
+   * spec is checked first, shapes and size limits included (spec-shapes.ts), so nothing is
+   * allocated for a spec that cannot be built.
+   */
   constructor(spec: ModelSpec, seed = 0) {
     this.spec = parseModelSpec(spec);
-    if (this.spec.deskew && this.spec.input.length !== 3) {
-      throw new SpecError(`model spec: 'deskew' needs image input [C,H,W], got ${formatShape(this.spec.input)}`);
-    }
+    const plan = planModel(this.spec);
     const rng = new Rng(seed);
-    const counters = new Map<string, number>();
-    const names = new Set<string>();
     let shape: Shape = this.spec.input;
     const layers: Layer[] = [];
     this.spec.layers.forEach((ls, i) => {
-      const prefix = NAME_PREFIX[ls.kind];
-      const count = (counters.get(prefix) ?? 0) + 1;
-      counters.set(prefix, count);
-      const name = ls.name ?? `${prefix}${count}`;
-      if (names.has(name)) throw new SpecError(`model spec: layers[${i}]: layer name '${name}' is used twice`);
-      names.add(name);
+      const name = plan.layers[i].name;
       try {
         const layer = createLayer(ls, name, shape, rng);
         layers.push(layer);

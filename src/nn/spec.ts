@@ -1,9 +1,11 @@
 /**
  * The JSON architecture spec: a discriminated union of layer specs and the model spec around it.
  * Specs are plain data so they can travel inside model files and URLs; `parseModelSpec` is the door
- * that checks untrusted JSON before anything is built from it.
+ * that checks untrusted JSON before anything is built from it: field types here, then shapes and
+ * the size limits (SPEC_LIMITS) by arithmetic in spec-shapes.ts, so nothing is allocated first.
  */
 import { SpecError } from '../engine/errors.js';
+import { SPEC_LIMITS, planModel } from './spec-shapes.js';
 
 /** Weight initialisers; 'uniform' (PyTorch's default for Linear and Conv2d) is used when a spec names none. */
 export type InitName = 'he' | 'glorot' | 'lecun' | 'uniform' | 'zeros';
@@ -57,24 +59,29 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** A value as a message shows it: numbers as JavaScript writes them (Infinity, not JSON's null). */
+function show(v: unknown): string {
+  return typeof v === 'number' ? String(v) : (JSON.stringify(v)?.slice(0, 80) ?? String(v));
+}
+
 function positiveInt(where: string, field: string, v: unknown, optional = false): void {
   if (v === undefined && optional) return;
   if (typeof v === 'number' && Number.isInteger(v) && v > 0) return;
   if (Array.isArray(v) && v.length === 2 && v.every((x) => Number.isInteger(x) && x > 0)) return;
-  throw new SpecError(`${where}: '${field}' must be a positive integer (or a pair), got ${JSON.stringify(v)}`);
+  throw new SpecError(`${where}: '${field}' must be a positive integer (or a pair), got ${JSON.stringify(v)?.slice(0, 80)}`);
 }
 
 function checkLayer(where: string, l: unknown): LayerSpec {
-  if (!isRecord(l)) throw new SpecError(`${where}: expected a layer object, got ${JSON.stringify(l)}`);
+  if (!isRecord(l)) throw new SpecError(`${where}: expected a layer object, got ${JSON.stringify(l)?.slice(0, 80)}`);
   const kind = l['kind'];
   if (typeof kind !== 'string' || !KINDS.includes(kind as LayerKind)) {
-    throw new SpecError(`${where}: unknown layer kind ${JSON.stringify(kind)}; expected one of ${KINDS.join(', ')}`);
+    throw new SpecError(`${where}: unknown layer kind ${JSON.stringify(kind)?.slice(0, 80)}; expected one of ${KINDS.join(', ')}`);
   }
-  if (l['name'] !== undefined && (typeof l['name'] !== 'string' || !/^[A-Za-z_][\w-]*$/.test(l['name']))) {
-    throw new SpecError(`${where}: 'name' must be an identifier, got ${JSON.stringify(l['name'])}`);
+  if (l['name'] !== undefined && (typeof l['name'] !== 'string' || l['name'].length > SPEC_LIMITS.text || !/^[A-Za-z_][\w-]*$/.test(l['name']))) {
+    throw new SpecError(`${where}: 'name' must be an identifier of at most ${SPEC_LIMITS.text} characters, got ${JSON.stringify(l['name'])?.slice(0, 80)}`);
   }
   if (l['init'] !== undefined && !INITS.includes(l['init'] as InitName)) {
-    throw new SpecError(`${where}: unknown init ${JSON.stringify(l['init'])}; expected one of ${INITS.join(', ')}`);
+    throw new SpecError(`${where}: unknown init ${JSON.stringify(l['init'])?.slice(0, 80)}; expected one of ${INITS.join(', ')}`);
   }
   switch (kind) {
     case 'dense':
@@ -126,31 +133,43 @@ function checkLayer(where: string, l: unknown): LayerSpec {
   return l as unknown as LayerSpec;
 }
 
-/** Checks untrusted JSON (from a file, a URL, a request) and returns it typed as a ModelSpec. */
+/**
+ * Checks untrusted JSON (from a file, a URL, a request) and returns it typed as a ModelSpec: every
+ * field's type, then (planModel) that the layers fit together, that the labels are one per output,
+ * and that the model keeps within SPEC_LIMITS — all before anything is allocated.
+ */
 export function parseModelSpec(json: unknown, where = 'model spec'): ModelSpec {
   if (!isRecord(json)) throw new SpecError(`${where}: expected an object with 'input' and 'layers', got ${JSON.stringify(json)?.slice(0, 80)}`);
   const input = json['input'];
   if (!Array.isArray(input) || input.length === 0 || !input.every((d) => Number.isInteger(d) && d > 0)) {
-    throw new SpecError(`${where}: 'input' must be a per-sample shape of positive integers like [1,28,28], got ${JSON.stringify(input)}`);
+    throw new SpecError(`${where}: 'input' must be a per-sample shape of positive integers like [1,28,28], got ${JSON.stringify(input)?.slice(0, 80)}`);
   }
   const layers = json['layers'];
   if (!Array.isArray(layers) || layers.length === 0) throw new SpecError(`${where}: 'layers' must be a non-empty array`);
+  // Before checking each layer, so that a million-layer spec is refused at once.
+  if (layers.length > SPEC_LIMITS.layers) throw new SpecError(`${where}: ${layers.length.toLocaleString('en-US')} layers is over the limit of ${SPEC_LIMITS.layers.toLocaleString('en-US')}`);
   const checked = layers.map((l, i) => checkLayer(`${where}: layers[${i}]`, l));
   const normalize = json['normalize'];
   if (normalize !== undefined) {
-    if (!isRecord(normalize) || typeof normalize['mean'] !== 'number' || typeof normalize['std'] !== 'number' || !(normalize['std'] > 0)) {
-      throw new SpecError(`${where}: 'normalize' must be { mean: number, std: number > 0 }, got ${JSON.stringify(normalize)}`);
+    const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+    if (!isRecord(normalize) || !finite(normalize['mean']) || !finite(normalize['std']) || !(normalize['std'] > 0)) {
+      const got = isRecord(normalize) ? `mean ${show(normalize['mean'])}, std ${show(normalize['std'])}` : show(normalize);
+      throw new SpecError(`${where}: 'normalize' must be { mean: finite number, std: finite number > 0 }, got ${got}`);
     }
   }
   const deskew = json['deskew'];
-  if (deskew !== undefined && typeof deskew !== 'boolean') throw new SpecError(`${where}: 'deskew' must be true or false, got ${JSON.stringify(deskew)}`);
+  if (deskew !== undefined && typeof deskew !== 'boolean') throw new SpecError(`${where}: 'deskew' must be true or false, got ${JSON.stringify(deskew)?.slice(0, 80)}`);
   const labels = json['labels'];
-  if (labels !== undefined && (!Array.isArray(labels) || !labels.every((s) => typeof s === 'string'))) {
-    throw new SpecError(`${where}: 'labels' must be an array of strings`);
+  if (labels !== undefined) {
+    if (!Array.isArray(labels) || !labels.every((s) => typeof s === 'string')) throw new SpecError(`${where}: 'labels' must be an array of strings`);
+    if (labels.length > SPEC_LIMITS.labels) throw new SpecError(`${where}: 'labels' has ${labels.length.toLocaleString('en-US')} entries, over the limit of ${SPEC_LIMITS.labels.toLocaleString('en-US')}`);
+    const long = labels.findIndex((s) => (s as string).length > SPEC_LIMITS.text);
+    if (long >= 0) throw new SpecError(`${where}: 'labels'[${long}] is ${(labels[long] as string).length} characters, over the limit of ${SPEC_LIMITS.text}`);
   }
   const spec: ModelSpec = { input: input as number[], layers: checked };
   if (deskew === true) spec.deskew = true;
   if (normalize !== undefined) spec.normalize = normalize as { mean: number; std: number };
   if (labels !== undefined) spec.labels = labels as string[];
+  planModel(spec, where);
   return spec;
 }

@@ -10,6 +10,8 @@
  */
 import { Sequential } from '../../nn/model.js';
 import { parseModelSpec, type LayerSpec, type ModelSpec } from '../../nn/spec.js';
+import { planModel, type ModelPlan } from '../../nn/spec-shapes.js';
+import { ConvscopeError } from '../../engine/errors.js';
 import type { ModelMetadata } from '../model-file.js';
 import { ATTR, OnnxError, TENSOR_DOUBLE, TENSOR_FLOAT, TENSOR_INT64, decodeOnnx, toInt, type OnnxAttribute, type OnnxNode, type OnnxTensor } from './onnx-codec.js';
 
@@ -113,6 +115,11 @@ export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx
   const nodes = graph.node ?? [];
   const uses = new Map<string, number>();
   for (const n of nodes) for (const i of n.input ?? []) if (i) uses.set(i, (uses.get(i) ?? 0) + 1);
+  // Looked up once per node below: a scan of every node there made a file of many nodes quadratic.
+  const shapeReaders = new Map<string, number>();
+  nodes.forEach((m, k) => {
+    if (m.op_type === 'Shape' && !shapeReaders.has(m.input?.[0] ?? '')) shapeReaders.set(m.input?.[0] ?? '', k);
+  });
   const layers: LayerSpec[] = [];
   const weights = new Map<string, Float32Array>();
   const mapping: string[] = [];
@@ -161,8 +168,8 @@ export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx
     if (ins[0] !== current && !(op === 'Mul' || op === 'Add') ) {
       throw new OnnxError(`${file}: ${nodeLabel(n, i)} takes '${ins[0]}', not the output of the previous step '${current}': convscope imports a single chain of layers (this graph branches or is out of order)`);
     }
-    const shapeReader = nodes.find((m) => m.op_type === 'Shape' && m.input?.[0] === current);
-    if (shapeReader) throw new OnnxError(`${file}: ${nodeLabel(shapeReader, nodes.indexOf(shapeReader))} reads the shape of '${current}' to compute a reshape (PyTorch's x.view(x.size(0), -1)); convscope imports a single chain of layers — export with torch.flatten(x, 1) or nn.Flatten() instead`);
+    const reader = shapeReaders.get(current);
+    if (reader !== undefined) throw new OnnxError(`${file}: ${nodeLabel(nodes[reader], reader)} reads the shape of '${current}' to compute a reshape (PyTorch's x.view(x.size(0), -1)); convscope imports a single chain of layers — export with torch.flatten(x, 1) or nn.Flatten() instead`);
     if ((uses.get(current) ?? 0) > 1) throw new OnnxError(`${file}: ${nodeLabel(n, i)}: the value '${current}' feeds ${uses.get(current)} nodes — a branch; convscope imports a single chain of layers`);
     const next = outs[0] ?? '';
     const label = nodeLabel(n, i);
@@ -335,21 +342,26 @@ export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx
     ...(scale !== 1 || shift !== 0 ? { normalize: { mean: -shift / scale, std: 1 / scale } } : {}),
     ...(isRecord(stored) && Array.isArray(stored['labels']) ? { labels: stored['labels'] as string[] } : {}),
   };
-  let model: Sequential;
+  // The weights are checked against the spec's arithmetic (planModel) before the model is built,
+  // so a graph whose layers imply far more parameters than the file holds allocates nothing.
+  let plan: ModelPlan;
   try {
-    model = new Sequential(spec, 0);
+    plan = planModel(parseModelSpec(spec));
   } catch (e) {
-    throw new OnnxError(`${file}: the layers do not fit together: ${(e as Error).message}`);
+    if (e instanceof ConvscopeError) throw new OnnxError(`${file}: the layers do not fit together: ${e.message}`);
+    throw e;
   }
-  const ordered = [...model.params, ...model.buffers];
-  for (const p of ordered) {
+  for (const p of plan.layers.flatMap((l) => [...l.params, ...l.buffers])) {
     const w = weights.get(p.name);
+    const size = p.shape.reduce((a, b) => a * b, 1);
     if (!w) throw new OnnxError(`${file}: no weights for ${p.name}`);
-    if (w.length !== p.value.size) throw new OnnxError(`${file}: ${p.name} has ${w.length} values; the layer's shape [${p.value.shape.join(',')}] needs ${p.value.size} (the input to this layer does not match its weights)`);
+    if (w.length !== size) throw new OnnxError(`${file}: ${p.name} has ${w.length} values; the layer's shape [${p.shape.join(',')}] needs ${size} (the input to this layer does not match its weights)`);
     const bad = w.findIndex((v) => !Number.isFinite(v));
     if (bad >= 0) throw new OnnxError(`${file}: ${p.name}[${bad}] is ${w[bad]}; weights must be finite`);
-    p.value.data.set(w);
+    if (p.name.endsWith('.running_var') && w.some((v) => v < 0)) throw new OnnxError(`${file}: ${p.name} holds a negative variance`);
   }
+  let model = new Sequential(spec, 0);
+  for (const p of [...model.params, ...model.buffers]) p.value.data.set(weights.get(p.name)!);
   // A file convscope wrote carries its spec: where it describes the same layers, it gives back the
   // exact names, initialisers and normalisation constants (float32 in the graph) of the original.
   const original = sameModelFromSpec(stored, model);
@@ -365,12 +377,18 @@ export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx
 
 function sameModelFromSpec(stored: unknown, imported: Sequential): Sequential | null {
   if (!isRecord(stored)) return null;
-  let candidate: Sequential;
+  let plan: ModelPlan;
   try {
-    candidate = new Sequential(parseModelSpec(stored), 0);
-  } catch {
-    return null;
+    plan = planModel(parseModelSpec(stored));
+  } catch (e) {
+    if (e instanceof ConvscopeError) return null;
+    throw e;
   }
+  // Compared by arithmetic first: the stored spec is only text, and may claim any size.
+  const sizes = (ts: readonly { shape: readonly number[] }[]): string => ts.map((t) => t.shape.reduce((a, b) => a * b, 1)).join();
+  const importedSizes = sizes([...imported.params, ...imported.buffers].map((p) => p.value));
+  if (plan.layers.length !== imported.layers.length || sizes([...plan.layers.flatMap((l) => l.params), ...plan.layers.flatMap((l) => l.buffers)]) !== importedSizes) return null;
+  const candidate = new Sequential(parseModelSpec(stored), 0);
   const a = [...candidate.params, ...candidate.buffers];
   const b = [...imported.params, ...imported.buffers];
   const same =

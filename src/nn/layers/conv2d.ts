@@ -8,27 +8,14 @@ import { Tensor, expectShape, type Shape } from '../../engine/tensor.js';
 import { ShapeError, formatShape } from '../../engine/errors.js';
 import { initWeights } from '../init.js';
 import type { BackwardOptions, Layer, LayerCache, Param } from '../layer.js';
-import type { LayerSpec, Padding } from '../spec.js';
+import type { LayerSpec } from '../spec.js';
+import { resolvePadding } from '../spec-shapes.js';
 
 type Conv2dSpec = Extract<LayerSpec, { kind: 'conv2d' }>;
 
 function pair(v: number | readonly [number, number] | undefined, dflt: number): [number, number] {
   if (v === undefined) return [dflt, dflt];
   return typeof v === 'number' ? [v, v] : [v[0], v[1]];
-}
-
-/** Resolves a padding spec to [top, left, bottom, right]. 'same' puts any odd pixel at the end (ONNX SAME_UPPER, TF). */
-export function resolvePadding(pad: Padding | undefined, H: number, W: number, k: [number, number], s: [number, number], dil: [number, number]): [number, number, number, number] {
-  if (pad === undefined || pad === 'valid') return [0, 0, 0, 0];
-  if (typeof pad === 'number') return [pad, pad, pad, pad];
-  if (pad === 'same') {
-    const total = (size: number, kk: number, ss: number, dd: number) => Math.max((Math.ceil(size / ss) - 1) * ss + (kk - 1) * dd + 1 - size, 0);
-    const th = total(H, k[0], s[0], dil[0]);
-    const tw = total(W, k[1], s[1], dil[1]);
-    return [Math.floor(th / 2), Math.floor(tw / 2), th - Math.floor(th / 2), tw - Math.floor(tw / 2)];
-  }
-  if (pad.length === 2) return [pad[0], pad[1], pad[0], pad[1]];
-  return [pad[0], pad[1], pad[2], pad[3]];
 }
 
 export class Conv2d implements Layer {
