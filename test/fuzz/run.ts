@@ -162,9 +162,14 @@ async function main(): Promise<number> {
   mkdirSync(dirname(out), { recursive: true });
   const command = `npm run fuzz${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
   const report = { date: new Date().toISOString(), command, node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, seed: o.seed, casesPerTarget: o.cases, hangMs: o.hangMs, totalSeconds: (Date.now() - started) / 1000, targets: summaries };
+  // saved inputs by their path in the repository, not on this machine
+  for (const t of summaries) {
+    for (const p of t.problems) if (p.saved) p.saved = relative(root, p.saved);
+    if (t.slowest?.saved) t.slowest.saved = relative(root, t.slowest.saved);
+  }
   writeFileSync(out, JSON.stringify(report, null, 2) + '\n');
   process.stdout.write(`${table(summaries)}\n\nseed ${o.seed}; a case over ${o.hangMs} ms counts as a hang; summary in ${relative(process.cwd(), out)}\n`);
-  for (const s of summaries) for (const p of s.problems) process.stdout.write(`${s.target}: ${p.count}× ${p.signature}${p.saved ? ` (input: ${relative(process.cwd(), p.saved)})` : ''}\n`);
+  for (const s of summaries) for (const p of s.problems) process.stdout.write(`${s.target}: ${p.count}× ${p.signature}${p.saved ? ` (input: ${p.saved})` : ''}\n`);
   return summaries.some((s) => s.crashes > 0 || s.hangs > 0) ? 1 : 0;
 }
 

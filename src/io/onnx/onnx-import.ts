@@ -77,9 +77,13 @@ function attrFloat(n: OnnxNode, name: string, dflt: number): number {
   const a = attr(n, name);
   return a?.f ?? dflt;
 }
-function attrString(n: OnnxNode, name: string): string | undefined {
+/** `where` names the node: an attribute that is there but holds no string is refused, not read as its default. */
+function attrString(n: OnnxNode, name: string, where: string): string | undefined {
   const a = attr(n, name);
-  return a?.s ? new TextDecoder().decode(a.s) : undefined;
+  if (!a) return undefined;
+  // protobufjs leaves an absent bytes field as its prototype's default, a plain empty array
+  if (!(a.s instanceof Uint8Array)) throw new OnnxError(`${where}: attribute '${name}' holds no string (type ${a.type ?? 'unset'})`);
+  return new TextDecoder().decode(a.s);
 }
 
 /** Layer names as Sequential gives them (conv1, pool1, dense1, …); the ONNX names stay in the mapping. */
@@ -207,7 +211,7 @@ export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx
       case 'Conv': {
         const group = attrInt(n, 'group', 1);
         if (group !== 1) throw new OnnxError(`${file}: ${label}: grouped convolution (group ${group}) is not supported`);
-        const autoPad = attrString(n, 'auto_pad');
+        const autoPad = attrString(n, 'auto_pad', `${file}: ${label}`);
         if (autoPad && autoPad !== 'NOTSET' && autoPad !== 'VALID') throw new OnnxError(`${file}: ${label}: auto_pad ${autoPad} is not supported; export with explicit pads`);
         const w = constant(n, i, ins[1], 'weight');
         if (w.dims.length !== 4) throw new OnnxError(`${file}: ${label}: the weight has shape [${w.dims.join(',')}]; expected [outC, C, kH, kW]`);
@@ -223,7 +227,7 @@ export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx
       case 'Pad': {
         const padsName = ins[1];
         const pads = padsName ? consts.get(padsName)?.values : Float64Array.from(attrInts(n, 'pads') ?? []);
-        const mode = attrString(n, 'mode') ?? 'constant';
+        const mode = attrString(n, 'mode', `${file}: ${label}`) ?? 'constant';
         const value = ins[2] ? consts.get(ins[2])?.values[0] ?? 0 : attrFloat(n, 'value', 0);
         if (!pads || mode !== 'constant' || value !== 0 || pads.some((p) => p !== 0)) {
           throw new OnnxError(`${file}: ${label}: only an all-zero Pad (as PyTorch puts before AveragePool) is supported; this one pads by [${pads ? Array.from(pads).join(',') : '?'}] in mode ${mode}`);
