@@ -16,6 +16,14 @@ import { Sequential } from '../src/nn/model.js';
 import { ZOO } from '../src/models/zoo.js';
 import { Rng } from '../src/engine/rng.js';
 import { captureIo, mnistDir, REPO_ROOT, tempDir } from './helpers.js';
+import { findDataset } from '../src/data/node-source.js';
+
+// Fashion-MNIST as the loader finds it ($CONVSCOPE_DATA, Debian's package, the cache, else a
+// checksummed download), so these tests pass on a machine without the Debian package too.
+let fashion = '';
+beforeAll(async () => {
+  fashion = (await findDataset({ dataset: 'fashion' })).dir;
+}, 300_000);
 
 const work = tempDir();
 const SEVEN = join(REPO_ROOT, 'examples', '7.png');
@@ -48,7 +56,7 @@ describe('calibrate → predict → evaluate --ood (shipped tiny, copied)', () =
   let json: { out: string; calibration: { method: string; threshold: number; layer: string }; report: { sets: Record<string, { auroc: number; rejected: number; n: number }>; acceptedMnist: number } };
   beforeAll(async () => {
     copyFileSync(join(REPO_ROOT, 'models', 'tiny.safetensors'), file);
-    const r = await cli('calibrate', '--model', file, '--data', mnistDir(), '--json');
+    const r = await cli('calibrate', '--model', file, '--data', mnistDir(), '--fashion', fashion, '--json');
     expect(r.code, r.err).toBe(0);
     json = JSON.parse(r.out);
   }, 60_000);
@@ -72,7 +80,7 @@ describe('calibrate → predict → evaluate --ood (shipped tiny, copied)', () =
   it('prints the table, and --out leaves the input file alone', async () => {
     const out = join(work, 'tiny-energy.safetensors');
     const before = readFileSync(file);
-    const r = await cli('calibrate', '--model', file, '--data', mnistDir(), '--method', 'energy', '--out', out);
+    const r = await cli('calibrate', '--model', file, '--data', mnistDir(), '--fashion', fashion, '--method', 'energy', '--out', out);
     expect(r.code, r.err).toBe(0);
     expect(r.out).toMatch(/method: energy, threshold -?\d/);
     expect(r.out).toMatch(/fashion\s+5,000\s+0\.\d{4}\s+\d+\.\d%/);
