@@ -31,6 +31,11 @@ export function loadModel(info: ModelInfo): Promise<Sequential> {
   return p;
 }
 
+/** Puts a model the page already holds (a training snapshot, a file opened from disk) in the cache under its info. */
+export function primeModel(info: ModelInfo, model: Sequential): void {
+  cache.set(modelKey(info), Promise.resolve(model));
+}
+
 /** True when the model has no convolutions: the network view draws it as neurons and weights. */
 export function isDenseOnly(model: Sequential): boolean {
   return model.layers.every((l) => l.kind !== 'conv2d' && l.kind !== 'maxpool2d' && l.kind !== 'avgpool2d');
