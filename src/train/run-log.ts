@@ -31,7 +31,7 @@ export interface RunTestPoint {
   examples: number;
 }
 
-export type RunEpoch = EpochStats & { testAccuracy: number | null };
+export type RunEpoch = Omit<EpochStats, 'testAccuracy'> & { testAccuracy: number | null };
 
 export interface RunLog {
   format: typeof RUN_LOG_FORMAT;

@@ -61,6 +61,7 @@ export type SessionEvent =
   | {
       type: 'progress';
       step: number;
+      /** epoch and 0-based batch of the last batch in the window */
       epoch: number;
       batch: number;
       /** mean training loss of the batches since the last progress event */
@@ -87,7 +88,7 @@ export type SessionEvent =
       /** confusion[true][predicted] = count */
       confusion: number[][];
     }
-  | { type: 'epoch'; stats: EpochStats & { testAccuracy: number | null } }
+  | { type: 'epoch'; stats: Omit<EpochStats, 'testAccuracy'> & { testAccuracy: number | null } }
   | { type: 'weights'; step: number; layers: ConvWeights[] }
   | {
       type: 'error';

@@ -60,7 +60,8 @@ export interface EpochStats {
 
 export type TrainEvent =
   | { type: 'start'; epochs: number; stepsPerEpoch: number; totalSteps: number; examples: number }
-  | { type: 'batch'; epoch: number; batch: number; batches: number; step: number; loss: number; lr: number; images: number; elapsedMs: number }
+  /** images and correct: running counts of the epoch so far (so any window's accuracy is a difference) */
+  | { type: 'batch'; epoch: number; batch: number; batches: number; step: number; loss: number; lr: number; images: number; correct: number; elapsedMs: number }
   | ({ type: 'epoch' } & EpochStats)
   | { type: 'stopped'; epoch: number; batch: number };
 
@@ -247,7 +248,7 @@ async function trainLoop(
       s.step++;
       s.epochLoss += loss * count;
       s.epochSeen += count;
-      await emit({ type: 'batch', epoch: s.epoch, batch: s.batch, batches: stepsPerEpoch, step: s.step, loss, lr, images: s.epochSeen, elapsedMs: s.epochSeconds * 1000 + now() - t0 });
+      await emit({ type: 'batch', epoch: s.epoch, batch: s.batch, batches: stepsPerEpoch, step: s.step, loss, lr, images: s.epochSeen, correct: s.epochCorrect, elapsedMs: s.epochSeconds * 1000 + now() - t0 });
     }
     const seconds = s.epochSeconds + (now() - t0) / 1000;
     const stats: EpochStats = {
