@@ -211,6 +211,11 @@ function candidates(key: IdxFileKey): string[] {
   return [base, `${base}.gz`, dotted, `${dotted}.gz`];
 }
 
+/** Where each of the four files is in `dir` (the first of its candidate names that exists), or null. */
+export async function locateIdxFiles(dir: string): Promise<Record<IdxFileKey, string | null>> {
+  return locate(dir);
+}
+
 async function locate(dir: string): Promise<Record<IdxFileKey, string | null>> {
   const out = {} as Record<IdxFileKey, string | null>;
   for (const key of IDX_FILE_KEYS) {

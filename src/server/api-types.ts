@@ -102,3 +102,26 @@ export interface UploadResponse {
   model: ModelInfo;
   created: boolean;
 }
+
+/** The idx files of a served data set, as named in GET /api/data/NAME/FILE. */
+export type DataFileName = 'train-images' | 'train-labels' | 'test-images' | 'test-labels';
+
+/** One data set in GET /api/data: where its files are, or why there are none and how to get them. */
+export interface DataSetStatus {
+  name: 'mnist' | 'fashion';
+  title: string;
+  classNames: string[];
+  available: boolean;
+  /** where the server found it: its --data directory, $CONVSCOPE_DATA, a system folder or the download cache */
+  source?: 'dir' | 'env' | 'system' | 'cache' | 'download';
+  /** each file's URL, size in bytes and whether it is gzipped (the page inflates it) */
+  files?: Record<DataFileName, { url: string; bytes: number; gzip: boolean }>;
+  /** why it is not available */
+  reason?: string;
+  /** what to do to make it available */
+  howTo?: string;
+}
+
+export interface DataResponse {
+  datasets: DataSetStatus[];
+}

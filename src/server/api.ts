@@ -17,6 +17,8 @@ import { HttpError, readJsonBody, sendJson } from './http-util.js';
 import type { ModelRegistry } from './model-registry.js';
 import type { ModelUploads } from './model-upload.js';
 import { pixelsBase64, type DigitStore, type SplitName } from './digit-store.js';
+import type { DataFiles } from './data-files.js';
+import { dataFile, dataIndex, isDataFilePath } from './data-routes.js';
 
 /** A predict body is 784 numbers: 64 KiB leaves room for long decimals and nothing more. */
 export const PREDICT_BODY_LIMIT = 64 * 1024;
@@ -26,6 +28,8 @@ export interface ApiContext {
   digits: DigitStore;
   /** where POST /api/models stores uploads; null when the server takes none */
   uploads: ModelUploads | null;
+  /** the idx files served for training in the page */
+  data: DataFiles;
 }
 
 interface Route {
@@ -46,10 +50,16 @@ const ROUTES: Readonly<Record<string, Route>> = {
     handle: digits,
     doc: `example digits: ?split=test|train&kind=all|misclassified&model=NAME&offset=N&limit=1..${DIGITS_MAX_LIMIT}`,
   },
+  '/api/data': {
+    methods: ['GET', 'HEAD'],
+    handle: (req, res, query, ctx) => dataIndex(req, res, query, ctx.data),
+    doc: 'the data sets for training in the page (mnist, fashion): whether each is available, its files\' URLs (/api/data/NAME/train-images|train-labels|test-images|test-labels, idx as on disk, gzipped or not) or how to get it',
+  },
   '/api/predict': { methods: ['POST'], handle: predict, doc: 'POST {"model": NAME, "pixels": [784 values in 0..1]} → probabilities, and notDigit and ood when the model file is calibrated' },
 };
 
 export async function handleApi(req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams, ctx: ApiContext): Promise<void> {
+  if (isDataFilePath(path)) return dataFile(req, res, path, query, ctx.data);
   const route = ROUTES[path.length > 4 && path.endsWith('/') ? path.slice(0, -1) : path];
   if (!route) throw new HttpError(404, 'not-found', `no API route ${path.slice(0, 200)}; the routes are ${Object.keys(ROUTES).join(', ')}`);
   const method = req.method ?? 'GET';

@@ -415,13 +415,13 @@ describe('the API around the routes', () => {
   it('answers an unknown route with a JSON 404 that lists the routes', async () => {
     const r = await raw(server.port, 'GET', '/api/nothing');
     expect(r.status).toBe(404);
-    expect(r.json()).toEqual({ error: 'no API route /api/nothing; the routes are /api, /api/models, /api/digits, /api/predict', code: 'not-found', status: 404 });
+    expect(r.json()).toEqual({ error: 'no API route /api/nothing; the routes are /api, /api/models, /api/digits, /api/data, /api/predict', code: 'not-found', status: 404 });
     expectIsolated(r);
   });
 
   it('describes itself at /api', async () => {
     const body = (await raw(server.port, 'GET', '/api')).json() as { routes: { path: string }[] };
-    expect(body.routes.map((x) => x.path)).toEqual(['/api', '/api/models', '/api/digits', '/api/predict']);
+    expect(body.routes.map((x) => x.path)).toEqual(['/api', '/api/models', '/api/digits', '/api/data', '/api/predict']);
   });
 });
 

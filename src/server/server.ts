@@ -18,6 +18,7 @@ import type { IdxFileKey } from '../data/catalog.js';
 import { ClientGone, HttpError, applySecurityHeaders, sendError } from './http-util.js';
 import { ModelRegistry } from './model-registry.js';
 import { ModelUploads } from './model-upload.js';
+import { DataFiles, type DataFilesOptions } from './data-files.js';
 import { pathSegments, resolveInside, sendBytes, sendFile } from './static-files.js';
 
 /** The repository (or installed package) root: two levels up from src/server or dist/server. */
@@ -57,6 +58,8 @@ export interface ServerOptions {
   timeouts?: Partial<ServerTimeouts>;
   /** Default DEFAULT_MAX_CONNECTIONS. */
   maxConnections?: number;
+  /** Where GET /api/data looks beyond dataDir (tests point these at temp folders). Default: the CLI's search. */
+  dataSearch?: Omit<DataFilesOptions, 'dataDir'>;
   /** Where unexpected errors, aborted uploads and unusable data are reported, one line each. Default: stderr. */
   log?: (line: string) => void;
 }
@@ -94,6 +97,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     models,
     digits: new DigitStore(dataDir, { log, ...(opts.dataChecksums ? { checksums: opts.dataChecksums } : {}) }),
     uploads: (opts.uploads ?? opts.modelsDir !== undefined) ? new ModelUploads(modelsDir, models) : null,
+    data: new DataFiles({ ...opts.dataSearch, ...(dataDir !== undefined ? { dataDir } : {}) }),
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
