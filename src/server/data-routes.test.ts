@@ -1,17 +1,25 @@
+/// <reference path="../../test/provided-context.d.ts" />
 /**
  * GET /api/data and /api/data/NAME/FILE: the idx files for training in the page, found as the CLI
  * finds them and offered only once checked; bad names, paths, parameters and methods refused with
  * a JSON message; a missing or damaged set reported with how to get it.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { mnistDir, tempDir } from '../../test/helpers.js';
 import { startServer, type RunningServer } from './server.js';
 import type { DataResponse } from './api-types.js';
 import { DataFiles } from './data-files.js';
 
+/** The MNIST directory test/global-setup.ts found (test/helpers.ts's mnistDir(), which src/ cannot import). */
+function mnistDir(): string {
+  const mnist = inject('mnist');
+  if ('error' in mnist) throw new Error(mnist.error);
+  return mnist.dir;
+}
+const tempDir = (): string => mkdtempSync(join(tmpdir(), 'convscope-data-'));
 const quiet = () => undefined;
 /** nothing found beyond what a test names: no $CONVSCOPE_DATA, no system folders, an empty cache */
 const hermetic = (cache: string) => ({ env: {}, systemDirs: { mnist: [], fashion: [] }, cacheDir: (d: string) => join(cache, d) });

@@ -17,6 +17,7 @@ import type { BatchSource } from './batch-source.js';
 import { evaluate } from './metrics.js';
 import { DivergenceError } from './divergence.js';
 import { train, type Recipe, type TrainEvent } from './trainer.js';
+import { ProgressWindow } from './progress-window.js';
 import { DEFAULT_CADENCE, type ConvWeights, type SessionCadence, type SessionEvent, type SessionPosition, type SessionState } from './session-protocol.js';
 
 export interface SessionSetup {
@@ -63,17 +64,15 @@ export class TrainingSession {
   private excludedMs = 0;
   private lastYield = 0;
   private run: Promise<void> | null = null;
-  /** the progress window: sums since the last 'progress' event */
-  private window = { loss: 0, images: 0, correct: 0, batches: 0, since: 0, lastImages: 0, lastCorrect: 0 };
-  private lastLr = 0;
-  /** the loop's clock when the first batch began */
-  private activeStart = 0;
+  /** the batches since the last 'progress' event */
+  private window: ProgressWindow;
   private readonly testByEpoch: (number | null)[] = [];
 
   constructor(private readonly setup: SessionSetup) {
     this.cadence = { ...DEFAULT_CADENCE, ...setup.cadence };
     checkCadence(this.cadence);
     this.wall = setup.now ?? (() => Date.now());
+    this.window = new ProgressWindow(this.cadence.progressEvery, 0);
   }
 
   get state(): SessionState {
@@ -196,8 +195,7 @@ export class TrainingSession {
     try {
       if (e.type === 'start') {
         this.pos = { step: 0, epoch: 0, batch: 0, totalSteps: e.totalSteps, stepsPerEpoch: e.stepsPerEpoch };
-        this.activeStart = this.activeNowAt(t0);
-        this.window.since = this.activeStart;
+        this.window = new ProgressWindow(this.cadence.progressEvery, this.activeNowAt(t0));
         this.emitWeights();
       } else if (e.type === 'batch') {
         this.onBatch(e, t0);
@@ -207,8 +205,7 @@ export class TrainingSession {
         this.testByEpoch.push(test);
         const { type: _epoch, ...stats } = e;
         this.emit({ type: 'epoch', stats: { ...stats, testAccuracy: test } });
-        this.window.lastImages = 0;
-        this.window.lastCorrect = 0;
+        this.window.epochEnded();
         return;
       } else return;
       await this.boundary();
@@ -222,41 +219,19 @@ export class TrainingSession {
   }
 
   private onBatch(e: Extract<TrainEvent, { type: 'batch' }>, t0: number): void {
-    const w = this.window;
-    const count = e.images - w.lastImages;
-    w.loss += e.loss * count;
-    w.images += count;
-    w.correct += e.correct - w.lastCorrect;
-    w.batches++;
-    w.lastImages = e.images;
-    w.lastCorrect = e.correct;
-    this.lastLr = e.lr;
     const last = e.batch + 1 === e.batches;
     this.pos = { ...this.pos, step: e.step, epoch: last ? e.epoch + 1 : e.epoch, batch: last ? 0 : e.batch + 1 };
-    const { progressEvery, testEvery, weightsEvery } = this.cadence;
-    if (progressEvery > 0 && w.batches >= progressEvery) this.flushProgress(t0);
+    const report = this.window.batch(e, this.activeNowAt(t0));
+    if (report) this.emit(report);
+    const { testEvery, weightsEvery } = this.cadence;
     if (testEvery > 0 && e.step % testEvery === 0) this.runTest('subset');
     if (weightsEvery > 0 && e.step % weightsEvery === 0) this.emitWeights();
   }
 
   /** Sends the progress window (if any batches are in it) and opens a new one. */
   private flushProgress(wallMs = this.wall()): void {
-    const w = this.window;
-    if (w.batches === 0 || this.cadence.progressEvery === 0) return;
-    const now = this.activeNowAt(wallMs);
-    const seconds = Math.max(now - w.since, 1e-6) / 1000;
-    this.emit({
-      type: 'progress',
-      step: this.pos.step,
-      epoch: this.lastDoneEpoch(),
-      batch: this.pos.batch === 0 ? this.pos.stepsPerEpoch - 1 : this.pos.batch - 1,
-      loss: w.loss / w.images,
-      accuracy: w.correct / w.images,
-      lr: this.lastLr,
-      imagesPerSecond: w.images / seconds,
-      seconds: (now - this.activeStart) / 1000,
-    });
-    this.window = { ...w, loss: 0, images: 0, correct: 0, batches: 0, since: now };
+    const report = this.window.flush(this.activeNowAt(wallMs));
+    if (report) this.emit(report);
   }
 
   /** the epoch of the last batch done (the position is the next batch's) */
