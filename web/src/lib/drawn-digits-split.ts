@@ -18,6 +18,13 @@ export interface DigitSplit {
   heldOut: boolean;
 }
 
+/** The model's accuracy on your held-out digits before fine-tuning and after (null while it runs). */
+export interface FineTuneResult {
+  before: { accuracy: number; correct: number; total: number } | null;
+  after: { accuracy: number; correct: number; total: number } | null;
+  heldOut: boolean;
+}
+
 export function splitDigits(digits: readonly DrawnDigit[]): DigitSplit {
   if (digits.length < HOLD_OUT_FROM) return { train: [...digits], test: [...digits], heldOut: false };
   return { train: digits.filter((_, i) => i % 5 !== 4), test: digits.filter((_, i) => i % 5 === 4), heldOut: true };

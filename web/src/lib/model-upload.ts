@@ -8,7 +8,7 @@
 import { decodeModelFile, type LoadedModel } from '../../../src/io/model-file.js';
 import { formatShape } from '../../../src/engine/errors.js';
 
-/** The server's limit for the model files it serves and accepts (MAX_SERVED_MODEL_BYTES); a test holds them equal. */
+/** The server's limit for the model files it serves and accepts (MAX_SERVED_MODEL_BYTES in src/server/model-registry.ts, which the page cannot import: it reads files). */
 export const MAX_MODEL_UPLOAD_BYTES = 64 * 1024 * 1024;
 
 export class ModelUploadError extends Error {

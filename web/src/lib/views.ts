@@ -15,6 +15,8 @@ import NetworkTab from '../components/NetworkTab.svelte';
 import Gallery from '../components/Gallery.svelte';
 import ExplainView from '../components/ExplainView.svelte';
 import MapView from '../components/MapView.svelte';
+import TrainView from '../components/TrainView.svelte';
+import type { LocalModel } from './local-models.js';
 
 /** A pixel of a layer's output under the pointer (layer −1: the input). */
 export interface Hover {
@@ -49,6 +51,8 @@ export type ViewProps = {
   onpick: (pixels: Float32Array, caption: string) => void;
   /** switches to another model */
   onmodel: (name: string) => void;
+  /** shows a model the page holds (a training snapshot, an opened file) in every view, listed in the picker */
+  onuse: (model: LocalModel) => void;
 };
 
 /**
@@ -91,6 +95,13 @@ export const VIEWS = [
     title: 'Map',
     intro: 'A few thousand test digits laid out by what one layer makes of them, your digit among them: point at a dot to see it, click to load it.',
     component: MapView,
+    needs: [],
+  },
+  {
+    id: 'train',
+    title: 'Train',
+    intro: 'Train a network here and watch it learn: kernels that start as noise, curves, mistakes. With live on, the pad and every view use the model as it trains.',
+    component: TrainView,
     needs: [],
   },
   { id: 'gallery', title: 'Gallery', component: Gallery, needs: [] },
