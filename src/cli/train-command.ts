@@ -34,6 +34,7 @@ import { createProgressReporter, pct } from './progress.js';
 import { loadCliDataset, addDataOptions, type DataOptions } from './dataset.js';
 import { splitSource } from '../data/split-source.js';
 import { calibrateModel, fashionForOod, formatOodReport } from './ood-calibration.js';
+import { createRunLogFile } from './run-log-file.js';
 
 interface TrainFlags extends DataOptions {
   model?: string;
@@ -58,6 +59,8 @@ interface TrainFlags extends DataOptions {
   calibrate: boolean;
   /** epochs between checkpoints; 0: only on Ctrl-C */
   checkpointEvery: number;
+  log?: string;
+  logEvery: number;
 }
 
 export function checkpointPathFor(out: string): string {
@@ -123,6 +126,8 @@ export function trainCommand(io: CliIo, argv: readonly string[]): Command {
     .option('--temperature <t>', 'distillation temperature', numberOption('--temperature', { min: 0, exclusiveMin: true }), 4)
     .option('--distill-alpha <a>', 'weight of the teacher term (the rest is the label loss)', numberOption('--distill-alpha', { min: 0 }), 0.9)
     .option('--no-calibrate', "skip the 'not a digit' calibration after training (convscope calibrate adds it later)")
+    .option('--log <file>', 'write a JSON log of the run (settings; loss, accuracy and learning rate every --log-every batches; test accuracy per epoch; wall time), the explorer\'s run format')
+    .option('--log-every <batches>', 'batches between points of the --log curve', intOption('--log-every'), 10)
     .option('--checkpoint-every <epochs>', 'save a checkpoint (<out>.ckpt.safetensors) after every N epochs, 0 for only on Ctrl-C; removed when the run finishes', intOption('--checkpoint-every', 0), 1);
   addDataOptions(cmd);
   cmd.action(async (flags: TrainFlags) => {
@@ -177,6 +182,9 @@ export function trainCommand(io: CliIo, argv: readonly string[]): Command {
     const modelBytes = encodeModelFile(model, { name, recipe }).length;
     await checkWritable(out, { bytes: modelBytes });
     await checkWritable(ckpt, { bytes: 3 * modelBytes });
+    if (flags.log === undefined && cmd.getOptionValueSource('logEvery') === 'cli') throw new ConvscopeError('--log-every sets the points of the run log: it needs --log FILE');
+    const logPath = flags.log !== undefined ? resolve(io.cwd, flags.log) : null;
+    if (logPath) await checkWritable(logPath);
     const teacher = recipe.distill ? (await readModelFile(resolveModelFile(recipe.distill.teacher, io.cwd))).model : undefined;
     const data = await loadCliDataset(flags, io);
     if (resumeDataset && Object.entries(resumeDataset.checksums).some(([file, md5]) => data.checksums[file] !== md5)) {
@@ -192,9 +200,18 @@ export function trainCommand(io: CliIo, argv: readonly string[]): Command {
     };
     process.on('SIGINT', onSigint);
     const progress = createProgressReporter(io, recipe.epochs);
+    const runLog = logPath
+      ? createRunLogFile(logPath, { name, model, recipe, dataset: data.name, every: flags.logEvery, testExamples: data.test.n })
+      : null;
+    const writeLog = async (state: 'finished' | 'stopped' | 'failed', error?: string): Promise<void> => {
+      if (!runLog || !logPath) return;
+      await runLog.write(state, error);
+      io.err(`run log written to ${logPath}\n`);
+    };
     let lastYield = Date.now();
     const onEvent = async (e: TrainEvent) => {
       progress(e);
+      runLog?.onEvent(e);
       // The loop is synchronous between events; yielding now and then lets Ctrl-C be noticed.
       if (Date.now() - lastYield > 100) {
         lastYield = Date.now();
@@ -232,10 +249,12 @@ export function trainCommand(io: CliIo, argv: readonly string[]): Command {
       } catch (e) {
         if (!(e instanceof DivergenceError)) throw e;
         progress({ type: 'stopped', epoch: e.facts.epoch, batch: e.facts.batch });
+        await writeLog('failed', e.message);
         const kept = checkpointed.epoch !== null ? `; the checkpoint after epoch ${checkpointed.epoch}, ${ckpt}, is kept (resume from it with --resume, though it will diverge again unless the recipe changes)` : '';
         throw new DivergenceError({ ...e.facts }, `${e.message}. Nothing was saved: ${out} is as it was${kept}. A lower --lr (now ${recipe.lr}) usually helps.`);
       }
       if (!result.completed) {
+        await writeLog('stopped');
         await saveCheckpoint(result.state);
         io.err(`checkpoint saved to ${ckpt}\ncontinue with: convscope train --resume ${ckpt} --out ${out}\n`);
         process.exitCode = 130;
@@ -253,6 +272,7 @@ export function trainCommand(io: CliIo, argv: readonly string[]): Command {
         command,
       };
       await writeModelFile(out, model, metadata);
+      await writeLog('finished');
       // the run is complete: its checkpoint (written now or resumed from) has nothing left to offer
       if (checkpointed.epoch !== null || resumedFrom === ckpt) await unlink(ckpt).catch(() => undefined);
       const seconds = (Date.now() - started) / 1000;

@@ -6,6 +6,13 @@
 import type { ModelSpec } from '../nn/spec.js';
 import type { EpochStats, Recipe } from './trainer.js';
 import type { SessionEvent } from './session-protocol.js';
+import type { Kernels } from '../engine/kernels/index.js';
+
+/** e.g. 'wasm (2 threads)' or 'ts', for a log's `kernels` */
+export function kernelsLabel(k: Kernels): string {
+  const threads = 'threads' in k && typeof k.threads === 'number' ? k.threads : null;
+  return threads !== null && k.name !== 'ts' ? `${k.name} (${threads} thread${threads === 1 ? '' : 's'})` : k.name;
+}
 
 export const RUN_LOG_FORMAT = 'convscope-run/1';
 
@@ -90,15 +97,25 @@ export class RunRecorder {
       this.trainPoints.push({ step, epoch, loss, accuracy, lr, imagesPerSecond, seconds });
     } else if (e.type === 'test') {
       const { step, epoch, scope, accuracy, examples } = e;
-      this.testPoints.push({ step, epoch, scope, accuracy, examples });
+      this.addTest({ step, epoch, scope, accuracy, examples });
     } else if (e.type === 'epoch') {
       this.epochList.push({ ...e.stats });
     } else if (e.type === 'error') {
       this.error = e.message;
     } else if (e.type === 'state' && (e.state === 'finished' || e.state === 'stopped' || e.state === 'failed')) {
-      this.completed = e.state === 'finished';
-      this.endedAt = this.now();
+      this.end(e.state);
     }
+  }
+
+  addTest(p: RunTestPoint): void {
+    this.testPoints.push({ ...p });
+  }
+
+  /** The run is over: wall time stops here. */
+  end(state: 'finished' | 'stopped' | 'failed', error?: string): void {
+    this.completed = state === 'finished';
+    this.endedAt = this.now();
+    if (error !== undefined) this.error = error;
   }
 
   log(): RunLog {
