@@ -26,6 +26,8 @@ export type TestEvent = Extract<SessionEvent, { type: 'test' }>;
 const LIVE_EVERY_MS = 1000;
 /** Reports: every 10 batches; a 1,000-image test every 100 batches (about 5% of the time); kernels every 10 batches. */
 const CADENCE = { progressEvery: 10, testEvery: 100, testSubset: 1000, weightsEvery: 10 } as const;
+/** progress reports the images/s figure averages over */
+const RATE_WINDOW = 10;
 
 export class TrainRun {
   readonly client: TrainClient;
@@ -208,20 +210,26 @@ export class TrainRun {
       case 'loading':
         this.note = `loading ${e.progress.file}: ${(e.progress.loaded / 1e6).toFixed(1)}${e.progress.total ? ` of ${(e.progress.total / 1e6).toFixed(1)}` : ''} MB`;
         return;
-      case 'data':
+      case 'data': {
         this.dataName = e.name;
+        const last = this.lastSettings?.settings;
+        if (last) {
+          const stepsPerEpoch = Math.ceil(e.train / last.batchSize);
+          this.position = { step: 0, epoch: 0, batch: 0, ...this.position, stepsPerEpoch, totalSteps: stepsPerEpoch * last.epochs };
+        }
         this.note = `training on ${e.train.toLocaleString('en-US')} images (${e.name}), testing on ${e.test.toLocaleString('en-US')}`;
         return;
+      }
     }
     this.recorder?.add(e);
     switch (e.type) {
       case 'state':
         this.state = e.state;
-        this.position = e.position;
+        this.position = e.position.totalSteps > 0 || !this.position ? e.position : { ...this.position, step: e.position.step, epoch: e.position.epoch, batch: e.position.batch };
         if (e.state === 'finished' || e.state === 'stopped' || e.state === 'failed') this.ended(e.state);
         break;
       case 'progress':
-        this.imagesPerSecond = e.imagesPerSecond;
+        this.imagesPerSecond = this.smoothedRate(e);
         if (this.position) this.position = { ...this.position, step: e.step, epoch: e.epoch, batch: e.batch };
         if (this.live && !this.fineTuneTest && performance.now() - this.lastLiveAt > LIVE_EVERY_MS) void this.pushSnapshot();
         break;
@@ -239,6 +247,18 @@ export class TrainRun {
         break;
     }
     this.refreshRun();
+  }
+
+  /**
+   * Images per second over the last RATE_WINDOW progress reports: one report covers ten batches,
+   * a fraction of a second, and on a shared machine its rate jumps around by a factor of ten.
+   */
+  private smoothedRate(e: Extract<SessionEvent, { type: 'progress' }>): number {
+    const pts = this.recorder?.log().train ?? [];
+    const from = pts[Math.max(0, pts.length - 1 - RATE_WINDOW)];
+    const batch = this.lastSettings?.settings.batchSize;
+    if (!from || !batch || from.step >= e.step || e.seconds <= from.seconds) return e.imagesPerSecond;
+    return ((e.step - from.step) * batch) / (e.seconds - from.seconds);
   }
 
   private ended(state: SessionState): void {
