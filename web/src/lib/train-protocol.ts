@@ -59,7 +59,7 @@ export interface TrainSettings {
   cadence?: Partial<SessionCadence>;
   /** 'auto': WebAssembly SIMD (threads when the page is cross-origin isolated), else the reference; 'ts': the reference always */
   kernels?: 'auto' | 'ts';
-  /** kernel worker threads when isolated (default: min(2, hardwareConcurrency)) */
+  /** threads the kernels train on when the page is isolated (default: one less than the cores, at least 1, so the page keeps a core) */
   threads?: number;
   /** start paused before the first batch (then step() or resume()) */
   startPaused?: boolean;

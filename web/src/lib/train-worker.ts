@@ -61,8 +61,7 @@ async function useKernels(choice: 'auto' | 'ts', threads: number): Promise<FastK
   installed = { key, kernels: k };
   if (previous && previous !== k) await previous.dispose();
   const label = k.name === 'wasm' ? `WebAssembly SIMD, ${k.threads} thread${k.threads === 1 ? '' : 's'}` : 'TypeScript reference';
-  const fallback = choice === 'ts' ? null : k.fallback ?? (k.name === 'wasm' && k.threads < threads ? 'the page is not cross-origin isolated: one thread' : null);
-  post({ kind: 'engine', label, fallback });
+  post({ kind: 'engine', label, fallback: choice === 'ts' ? null : k.fallback });
   return k;
 }
 
@@ -110,7 +109,8 @@ async function start(settings: TrainSettings): Promise<void> {
   recorder = null;
   if (old) await old.stop();
   try {
-    const threads = Math.max(1, Math.min(settings.threads ?? Math.min(2, defaultWebThreads()), 8));
+    // by default one core is left to the page, so drawing and plotting never wait for training
+    const threads = Math.max(1, Math.min(settings.threads ?? defaultWebThreads() - 1, 8));
     const k = await useKernels(settings.kernels ?? 'auto', threads);
     if (mine !== generation) return;
     const { model, name } = buildModel(settings);
