@@ -19,7 +19,8 @@ import { train, type Recipe } from '../../src/train/trainer.js';
 import type { RunningServer } from '../../src/server/server.js';
 import type { TrainClientEvent } from '../../web/src/lib/train-client.js';
 import type { TrainSettings } from '../../web/src/lib/train-protocol.js';
-import { mnistDir, tempDir } from '../helpers.js';
+import { mnistDir, REPO_ROOT, tempDir } from '../helpers.js';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { launchChromium } from './browser.js';
 import { serveTrainHarness } from './train-harness/harness.js';
@@ -176,6 +177,51 @@ describe('the training worker in Chromium', () => {
     expect(r.errors[1]).toMatch(/Fashion-MNIST is not available on this server.*To add it/s);
     expect(r.errors[2]).toMatch(/batchSize.*positive integer, got 0/);
     expect(r.errors[3]).toMatch(/digit 0 is labelled 12, but the model has classes 0..9 only/);
+  }, 120_000);
+
+  it('fine-tunes a model file on drawn digits mixed with MNIST, repeating the drawn ones, and tests on held-out drawn digits', async () => {
+    const file = Array.from(readFileSync(join(REPO_ROOT, 'models', 'tiny.safetensors')));
+    const r = await page.evaluate(async (fileBytes) => {
+      const { TrainClient } = window.__trainHarness;
+      const client = new TrainClient();
+      const events: { type: string; [k: string]: unknown }[] = [];
+      let finished: () => void = () => {};
+      const done = new Promise<void>((res) => (finished = res));
+      client.onEvent((e) => {
+        if (e.type !== 'weights') events.push(e as never);
+        if (e.type === 'state' && (e.state === 'finished' || e.state === 'failed')) finished();
+      });
+      // 20 "drawn" digits: a vertical bar labelled 1, a horizontal one labelled 7 (a stand-in for a 7 with a bar)
+      const digits = (n: number) => {
+        const images = new Uint8Array(n * 784);
+        const labels = new Uint8Array(n);
+        for (let i = 0; i < n; i++) {
+          labels[i] = i % 2 ? 7 : 1;
+          for (let k = 6; k < 22; k++) images[i * 784 + (i % 2 ? 14 * 28 + k : k * 28 + 14)] = 255;
+        }
+        return { images, labels };
+      };
+      client.start({
+        model: { kind: 'file', bytes: Uint8Array.from(fileBytes), name: 'tiny-finetuned' },
+        data: { kind: 'drawn', digits: digits(20), mix: { dataset: 'mnist', images: 640 }, test: digits(6) },
+        optimizer: { kind: 'adam' }, lr: 0.003, schedule: { kind: 'constant' }, batchSize: 32, epochs: 1, augment: true, seed: 2,
+        cadence: { progressEvery: 5, weightsEvery: 0 },
+      });
+      await done;
+      const snap = await client.snapshot();
+      client.dispose();
+      return { events, bytes: Array.from(snap.bytes) };
+    }, file);
+    expect(r.events.find((e) => e.type === 'error')).toBeUndefined();
+    // 640 MNIST images and the 20 drawn ones repeated ceil(640 / 9 / 20) = 4 times
+    expect(r.events.find((e) => e.type === 'data')).toMatchObject({ name: 'drawn+mnist', train: 640 + 80, test: 6 });
+    const tests = r.events.filter((e) => e.type === 'test');
+    expect(tests.map((t) => t['examples'])).toEqual([6]);
+    const got = decodeModelFile(Uint8Array.from(r.bytes));
+    expect(got.metadata).toMatchObject({ name: 'tiny-finetuned', dataset: { name: 'drawn+mnist' } });
+    // it started from the file's weights, not from scratch: the first progress loss is that of a trained model
+    const first = r.events.find((e) => e.type === 'progress');
+    expect(first?.['loss']).toBeLessThan(1.5);
   }, 120_000);
 
   it('stops between batches, and the snapshot after the stop is the model at that step', async () => {
