@@ -1,10 +1,11 @@
 /**
  * Which data sets the server can hand the Train view (GET /api/data), and what to say when it has
- * none: the server's own how-to when it gives one, else the command that serves a directory.
+ * none: the command that serves a directory, then the server's own account of where it looked.
  */
 import type { DataResponse, DataSetStatus } from '../../../src/server/api-types.js';
 
-export const NO_DATA_HOW_TO = 'start the server with a directory holding the MNIST idx files: `convscope serve --data DIR` (or set CONVSCOPE_DATA=DIR); `convscope train` downloads them into its cache the first time';
+/** What the view says when the server has no data set: the command, then the server's own account. */
+export const NO_DATA_HOW_TO = 'start the server with a directory holding the four MNIST idx files: `convscope serve --data DIR` (or set CONVSCOPE_DATA=DIR)';
 
 export async function fetchDataSets(): Promise<DataSetStatus[]> {
   const res = await fetch('/api/data', { headers: { Accept: 'application/json' } });
@@ -14,8 +15,9 @@ export async function fetchDataSets(): Promise<DataSetStatus[]> {
   return body.datasets;
 }
 
-/** The sentence the view shows when a set is missing. */
-export function howToGet(status: DataSetStatus | undefined): string {
-  if (!status) return NO_DATA_HOW_TO;
-  return [status.reason, status.howTo ?? NO_DATA_HOW_TO].filter(Boolean).join('; ');
+/** The server's reasons and advice for a missing set, for a "details" line under the short how-to. */
+export function whyMissing(status: DataSetStatus | undefined): string | null {
+  if (!status) return null;
+  const parts = [status.reason, status.howTo].filter((p): p is string => typeof p === 'string' && p !== '');
+  return parts.length ? parts.join(' ') : null;
 }

@@ -126,7 +126,7 @@ export class TrainRun {
       return;
     }
     this.fineTuneResult = { before, after: null, heldOut: split.heldOut };
-    const name = `${localName(modelName)}-yours`;
+    const name = `${localName(modelName).replace(/^trained-/, '')}-yours`;
     const settings: TrainSettings = {
       model: this.shownSource(model, name),
       data: { kind: 'drawn', digits: toArrays(split.train), test: toArrays(split.test), ...(mix ? { mix: { dataset: mix, images: 6000 } } : {}) },
