@@ -2,7 +2,9 @@
  * The training worker in headless Chromium (the harness page, train-harness/): MNIST fetched from
  * the server's /api/data routes and inflated in the worker, a seeded run on the reference ('ts')
  * kernels started paused, stepped, resumed to its end, and snapshotted; the snapshot's parameters
- * are bit-identical to a Node run of train() with the same seed, data and kernels. Also: a rewind
+ * are bit-identical to a Node run of train() with the same seed, data and kernels (and so are they
+ * on the WebAssembly kernels, one thread each). Also: fine-tuning a model file on drawn digits mixed
+ * with MNIST, a rewind
  * (the same settings again) gives the same bits, stop and snapshot behave, bad settings and a
  * missing data set come back as errors.
  */
@@ -15,6 +17,7 @@ import { decodeModelFile } from '../../src/io/model-file.js';
 import { Sequential } from '../../src/nn/model.js';
 import { ZOO } from '../../src/models/zoo.js';
 import { referenceKernels, setKernels } from '../../src/engine/kernels/index.js';
+import { createWasmKernels } from '../../src/engine/kernels/wasm/index.js';
 import { train, type Recipe } from '../../src/train/trainer.js';
 import type { RunningServer } from '../../src/server/server.js';
 import type { TrainClientEvent } from '../../web/src/lib/train-client.js';
@@ -104,8 +107,19 @@ function runInPage(s: TrainSettings, steps: number): Promise<PageRun> {
   ) as Promise<PageRun>;
 }
 
-async function nodeParams(): Promise<Float32Array[]> {
-  setKernels(referenceKernels);
+async function nodeParams(kernels: 'ts' | 'wasm' = 'ts'): Promise<Float32Array[]> {
+  const wasm = kernels === 'wasm' ? await createWasmKernels({ threads: 1 }) : null;
+  if (wasm) expect(wasm.name, wasm.fallback ?? '').toBe('wasm');
+  setKernels(wasm ?? referenceKernels);
+  try {
+    return await nodeRun();
+  } finally {
+    setKernels(referenceKernels);
+    await wasm?.dispose();
+  }
+}
+
+async function nodeRun(): Promise<Float32Array[]> {
   const data = await loadDataset({ dataset: 'mnist', dataDir: mnistDir() });
   const recipe: Recipe = {
     epochs: settings.epochs, batchSize: settings.batchSize, optimizer: settings.optimizer, lr: settings.lr, schedule: settings.schedule,
@@ -138,6 +152,13 @@ describe('the training worker in Chromium', () => {
     expect(tests.filter((t) => t.type === 'test' && t.scope === 'epoch').map((t) => t.type === 'test' && t.examples)).toEqual([10000, 10000]);
     expect(tests.some((t) => t.type === 'test' && t.scope === 'subset' && t.examples === 100 && t.confusion.flat().reduce((a, b) => a + b, 0) === 100)).toBe(true);
     expect(run.events.filter((e) => e.type === 'weights').length).toBeGreaterThanOrEqual(5);
+  }, 240_000);
+
+  it('gives the same bits as Node on the WebAssembly kernels too (one thread each)', async () => {
+    const run = await runInPage({ ...settings, kernels: 'auto', threads: 1 }, 1);
+    expect(run.events.find((e) => e.type === 'engine')).toMatchObject({ label: 'WebAssembly SIMD, 1 thread' });
+    const got = decodeModelFile(Uint8Array.from(run.bytes)).model.params.map((p) => p.value.data);
+    expect(got).toEqual(await nodeParams('wasm'));
   }, 240_000);
 
   it('rewinds: the same settings again give the same bits', async () => {
