@@ -1,7 +1,9 @@
 /**
  * The explorer's server (node:http, no framework): the built web app from web/dist, model files
- * from models/ (an .onnx one converted to safetensors), and the JSON API under /api. Every response
- * carries the cross-origin isolation headers; files are served only from those two directories.
+ * from models/ (an .onnx one converted to safetensors), and the JSON API under /api, including the
+ * checked MNIST / Fashion-MNIST idx files for training in the page (data-files.ts, by fixed names).
+ * Every response carries the cross-origin isolation headers; files are served only from those two
+ * directories and the data sets' four idx files.
  * Slow or lying clients are bounded: headers and whole requests have deadlines, idle keep-alive
  * connections close, connections are capped, and a refused body is never read. It has no
  * authentication: it listens on 127.0.0.1 unless told otherwise. It needs no network and downloads
