@@ -31,6 +31,8 @@ try {
   await page.waitForFunction((n) => Number(document.querySelector('[data-testid="train-kernels-conv1"]')?.getAttribute('data-step') ?? 0) >= n, batches, { timeout: 300_000 });
   await page.getByTestId('train-pause').click();
   await page.waitForFunction(() => document.querySelector('[data-testid="train-status"]')?.getAttribute('data-state') === 'paused', null, { timeout: 30_000 });
+  // the buttons pressed may have scrolled the page; the pad must be on screen to draw on
+  await page.evaluate(() => window.scrollTo(0, 0));
   const before = await samplesSoFar(page);
   await drawStrokes(page, DIGIT_STROKES['7']);
   await waitForFrames(page, before);
@@ -38,8 +40,8 @@ try {
   if (width >= 600) {
     // the network editor is above; the picture is of the run: controls, curves, kernels
     await page.evaluate(() => {
-      const el = document.querySelector('[aria-label="training controls"]');
-      if (el) window.scrollTo(0, el.getBoundingClientRect().top + window.scrollY - 60);
+      const el = document.querySelector('[role="tablist"]');
+      if (el) window.scrollTo(0, el.getBoundingClientRect().top + window.scrollY - 8);
     });
     await page.waitForTimeout(300);
   }
