@@ -9,6 +9,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
  * Cross-origin isolation (COOP + COEP) lets the app use SharedArrayBuffer for multi-threaded
  * kernels; the CSP keeps the page from loading anything that is not ours (the explorer runs
  * offline, so there is no CDN to allow). 'wasm-unsafe-eval' admits WebAssembly kernels only.
+ * connect-src admits blob: for the model files the page itself holds (a training snapshot, a file
+ * opened from disk), which its workers fetch like the server's (web/src/lib/local-models.ts).
  */
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'Cross-Origin-Opener-Policy': 'same-origin',
@@ -18,7 +20,7 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'Referrer-Policy': 'no-referrer',
   'Content-Security-Policy':
     "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; " +
-    "connect-src 'self'; worker-src 'self' blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'",
+    "connect-src 'self' blob:; worker-src 'self' blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'",
 };
 
 /** A refusal with an HTTP status and a stable code the app can switch on; the message says what to do. */

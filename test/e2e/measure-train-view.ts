@@ -34,7 +34,7 @@ try {
     await page.waitForFunction(() => window.__convscope?.ready === true);
     await page.getByTestId('train-model').selectOption(model);
     // the start button waits for the server's answer about data sets
-    await page.waitForFunction(() => !(document.querySelector('[data-testid="train-start"]') as HTMLButtonElement | null)?.disabled, null, { timeout: 15_000 });
+    await page.waitForFunction(() => (document.querySelector('[data-testid="train-start"]') as HTMLButtonElement | null)?.disabled === false, null, { timeout: 15_000 });
     const load = loadavg()[0];
     // a string, not a function: tsx's name-keeping helpers do not exist in the page
     await page.evaluate(`{

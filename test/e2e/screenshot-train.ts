@@ -26,7 +26,7 @@ try {
   await page.waitForFunction(() => window.__convscope?.ready === true);
   await page.getByTestId('train-model').selectOption('cnn');
   // the start button waits for the server's answer about data sets
-  await page.waitForFunction(() => !(document.querySelector('[data-testid="train-start"]') as HTMLButtonElement | null)?.disabled, null, { timeout: 15_000 });
+  await page.waitForFunction(() => (document.querySelector('[data-testid="train-start"]') as HTMLButtonElement | null)?.disabled === false, null, { timeout: 15_000 });
   await page.getByTestId('train-start').click();
   await page.waitForFunction((n) => Number(document.querySelector('[data-testid="train-kernels-conv1"]')?.getAttribute('data-step') ?? 0) >= n, batches, { timeout: 300_000 });
   await page.getByTestId('train-pause').click();

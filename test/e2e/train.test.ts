@@ -4,7 +4,8 @@
  * accuracy while the page keeps drawing frames; a 7 drawn during the run reads 7 with the model
  * being trained; the downloaded model file gives the CLI's `evaluate` the accuracy the page
  * showed; digits drawn and labelled on the pad fine-tune the model (accuracy before and after);
- * a truncated model file is refused with a message and the page goes on working; the editor
+ * a truncated model file is refused with a message and the page goes on working, a whole one opens
+ * in every view (the Explain view's workers included); the editor
  * refuses a network whose shapes do not fit; without data the view says how to get some.
  * A failing test leaves a screenshot in test-results/.
  */
@@ -190,7 +191,12 @@ describe('Train view', () => {
     await expect.poll(() => page.getByTestId('model-picker').inputValue()).toBe('mine');
     await page.getByTestId('tab-layers').click();
     await expect.poll(() => page.getByTestId('view-layers').count()).toBe(1);
-  }, 60_000);
+    // the Explain view's workers load the page's model from its blob: URL, as they load the server's
+    await page.getByTestId('tab-explain').click();
+    await draw(page, DIGIT_STROKES['7']);
+    await expect.poll(async () => (await page.getByTestId('explain-ig-gap').getAttribute('data-value')) ?? '', { timeout: 60_000 }).not.toBe('');
+    expect(await page.getByText('the worker failed').count()).toBe(0);
+  }, 120_000);
 
   it('the editor refuses a network whose shapes do not fit, on the row at fault', async () => {
     await page.goto(`${server.url}?model=cnn&view=train`);

@@ -9,6 +9,9 @@ import type { LoadedModel } from '../../../src/io/model-file.js';
 import type { ModelInfo } from '../../../src/server/api-types.js';
 import { primeModel } from './models.js';
 
+/** How long a replaced model's blob: URL stays valid. */
+const REVOKE_AFTER_MS = 10_000;
+
 /** A model the page holds: its info for the picker and the views, and the bytes to download. */
 export interface LocalModel {
   readonly info: ModelInfo;
@@ -21,11 +24,13 @@ export function localName(text: string): string {
   return base === '' ? 'model' : base;
 }
 
-/** Makes the page's ModelInfo for a decoded model file; `previous` (the model it replaces) has its blob URL revoked. */
+/** Makes the page's ModelInfo for a decoded model file; `previous` (the model it replaces) has its blob URL revoked soon after. */
 export function makeLocalModel(name: string, title: string, bytes: Uint8Array, loaded: LoadedModel, previous?: LocalModel | null): LocalModel {
   const { model, metadata } = loaded;
   const file = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }));
-  if (previous) URL.revokeObjectURL(previous.info.file ?? '');
+  // Not at once: a worker may be fetching the model it replaces (a live run replaces one every second).
+  const old = previous?.info.file;
+  if (old) setTimeout(() => URL.revokeObjectURL(old), REVOKE_AFTER_MS);
   const info: ModelInfo = {
     name,
     title,
