@@ -119,6 +119,13 @@ describe('Train view', () => {
     // the kernels are drawn and redrawn
     const firstStep = Number(await page.getByTestId('train-kernels-conv1').getAttribute('data-step'));
     await expect.poll(async () => Number(await page.getByTestId('train-kernels-conv1').getAttribute('data-step')), { timeout: 20_000 }).toBeGreaterThan(firstStep);
+    // another view open: the run goes on, and the model it shows follows the run ("… trained here (batch N)")
+    await page.getByTestId('tab-layers').click();
+    const shownBatch = async (): Promise<number> => Number(/batch (\d+)/.exec(await page.getByTestId('model-picker').evaluate((s) => (s as HTMLSelectElement).selectedOptions[0]?.textContent ?? ''))?.[1] ?? -1);
+    const atLayers = await shownBatch();
+    await expect.poll(shownBatch, { timeout: 20_000 }).toBeGreaterThan(atLayers);
+    await page.getByTestId('tab-train').click();
+    expect(await page.getByTestId('train-status').getAttribute('data-state')).toMatch(/^(running|finished)$/);
     await page.waitForFunction(() => document.querySelector('[data-testid="train-status"]')?.getAttribute('data-state') === 'finished', null, { timeout: 300_000 });
     const seconds = (Date.now() - t0) / 1000;
     const acc = await shownAccuracy(page);
@@ -197,6 +204,46 @@ describe('Train view', () => {
     await expect.poll(async () => (await page.getByTestId('explain-ig-gap').getAttribute('data-value')) ?? '', { timeout: 60_000 }).not.toBe('');
     expect(await page.getByText('the worker failed').count()).toBe(0);
   }, 120_000);
+
+  it('overlays a run logged by the CLI (convscope train --log) with the page's', async () => {
+    const log = join(work, 'tiny-log.json');
+    const io = captureIo(work);
+    const code = await runCli(['train', '--model', 'tiny', '--epochs', '1', '--limit', '2000', '--batch', '32', '--no-calibrate', '--data', mnistDir(), '--out', join(work, 'tiny.safetensors'), '--log', log], io);
+    expect(code, io.stderr).toBe(0);
+    const before = await page.getByTestId('train-run').count();
+    expect(before).toBeGreaterThanOrEqual(2); // the cnn run and the fine-tuning
+    await page.getByTestId('tab-train').click();
+    await page.getByTestId('train-runs-import').setInputFiles(log);
+    await expect.poll(() => page.getByTestId('train-run').count()).toBe(before + 1);
+    expect(await page.getByTestId('train-run').last().innerText()).toContain('tiny · adam lr 0.001 constant · batch 32 · 1 epoch · seed 1 · mnist (cli)');
+    expect(Number(await page.getByTestId('train-runs-plot').getAttribute('data-points'))).toBeGreaterThan(0);
+    // a file that is not a log is refused, naming it
+    await page.getByTestId('train-runs-import').setInputFiles({ name: 'notes.json', mimeType: 'application/json', buffer: Buffer.from('{"format": "something else"}') });
+    await expect.poll(() => page.getByTestId('train-runs-error').count()).toBe(1);
+    expect(await page.getByTestId('train-runs-error').innerText()).toBe(`notes.json: 'format' must be 'convscope-run/1', got "something else"`);
+    expect(await page.getByTestId('train-run').count()).toBe(before + 1);
+  }, 120_000);
+
+  it('opens a model file dropped on the page, and refuses a corrupt one', async () => {
+    const drop = (name: string, bytes: number[]): Promise<void> =>
+      page.evaluate(
+        ([n, b]) => {
+          const dt = new DataTransfer();
+          dt.items.add(new File([new Uint8Array(b as number[])], n as string));
+          window.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, cancelable: true }));
+          window.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, cancelable: true }));
+        },
+        [name, bytes] as const,
+      );
+    const good = [...readFileSync(downloaded)];
+    const bad = good.slice();
+    bad[20] = 0x00; // inside the header's JSON
+    await drop('broken.safetensors', bad);
+    await expect.poll(() => page.getByTestId('open-model-error').count()).toBe(1);
+    expect(await page.getByTestId('open-model-error').innerText()).toMatch(/^broken\.safetensors was not loaded: broken\.safetensors: /);
+    await drop('dropped.safetensors', good);
+    await expect.poll(() => page.getByTestId('model-picker').inputValue()).toBe('dropped');
+  }, 60_000);
 
   it('the editor refuses a network whose shapes do not fit, on the row at fault', async () => {
     await page.goto(`${server.url}?model=cnn&view=train`);

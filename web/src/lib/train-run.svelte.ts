@@ -58,7 +58,7 @@ export class TrainRun {
   private readonly off: () => void;
 
   constructor(
-    private readonly onuse: (m: LocalModel) => void,
+    private onuse: (m: LocalModel) => void,
     client: TrainClient = new TrainClient(),
   ) {
     this.client = client;
@@ -185,6 +185,11 @@ export class TrainRun {
     this.runs = [...this.runs, { id: this.nextId++, log, visible: true }];
   }
 
+  /** Where snapshots go (the app's handler, given again each time the view mounts). */
+  setOnuse(onuse: (m: LocalModel) => void): void {
+    this.onuse = onuse;
+  }
+
   dispose(): void {
     this.off();
     this.client.dispose();
@@ -275,4 +280,16 @@ export class TrainRun {
       push();
     }
   }
+}
+
+let shared: TrainRun | null = null;
+
+/**
+ * The page's one training run: made when the Train view first opens and kept while the page
+ * lives, so a run goes on (and live snapshots keep coming) while another view is open.
+ */
+export function sharedTrainRun(onuse: (m: LocalModel) => void): TrainRun {
+  if (shared) shared.setOnuse(onuse);
+  else shared = new TrainRun(onuse);
+  return shared;
 }
