@@ -67,7 +67,8 @@ export class TrainRun {
 
   get stateText(): string {
     const p = this.position;
-    const where = p && p.totalSteps > 0 ? ` · epoch ${Math.min(p.epoch + 1, Math.max(1, Math.ceil(p.totalSteps / p.stepsPerEpoch)))}, batch ${p.step} of ${p.totalSteps}` : '';
+    const epochs = p && p.stepsPerEpoch > 0 ? Math.max(1, Math.ceil(p.totalSteps / p.stepsPerEpoch)) : 0;
+    const where = p && p.totalSteps > 0 ? ` · epoch ${Math.min(p.epoch + 1, epochs)} of ${epochs}, batch ${p.step.toLocaleString('en-US')} of ${p.totalSteps.toLocaleString('en-US')}` : '';
     const words: Record<SessionState, string> = { idle: 'not started', running: 'training', paused: 'paused', finished: 'finished', stopped: 'stopped', failed: 'failed' };
     return `${words[this.state]}${where}`;
   }
