@@ -30,6 +30,8 @@ export interface ReadDigit {
   probabilities: number[];
   /** the model's "not a digit" verdict; only when its file carries a calibration */
   notDigit?: boolean;
+  /** [1,28,28] what the model read (0..1, ink = 1); only with the `inputs` option */
+  input?: Float32Array;
 }
 
 export interface ReadLine {
@@ -63,6 +65,11 @@ export interface ReadOptions {
    * digits lose too much.
    */
   maxPixels?: number;
+  /**
+   * Keep each digit's network input on it (`input`): the camera view runs the digit it shows
+   * through the model again with its whole trace, and must show what was read, not a new crop.
+   */
+  inputs?: boolean;
 }
 
 /** Candidate digits are runs of at most this many atoms. */
@@ -160,10 +167,10 @@ export function readDigits(model: Sequential, image: GrayImage, options: ReadOpt
   let factor = 1;
   if (width * height > maxPixels) {
     factor = Math.ceil(Math.sqrt((width * height) / maxPixels));
-    ({ gray, width, height } = shrink(gray, width, height, factor));
+    ({ gray, width, height } = shrinkGray(gray, width, height, factor));
   }
   const seg = inkLines(gray, width, height, options.polarity ? { polarity: options.polarity } : {});
-  const lines = readSegmentation(model, seg, options.weights ?? scoreWeightsFor(model)).map((l) => (factor === 1 ? l : scaleLine(l, factor, image.width, image.height)));
+  const lines = readSegmentation(model, seg, options.weights ?? scoreWeightsFor(model), options.inputs === true).map((l) => (factor === 1 ? l : scaleLine(l, factor, image.width, image.height)));
   const digits = lines.flatMap((l) => l.digits);
   return { text: lines.map((l) => l.text).join('\n'), digits, lines };
 }
@@ -175,6 +182,8 @@ export interface CandidateRead {
   digit: number;
   probabilities: number[];
   notDigit: boolean;
+  /** [1,28,28] the preprocessed crop the model read */
+  input: Float32Array;
   features: CandidateFeatures;
   /** its part of the line's score (see the file's header) */
   score: number;
@@ -213,7 +222,7 @@ export function readLines(model: Sequential, seg: Segmentation, weights: Readonl
     const digit = result.digits[row];
     const ood = result.ood ? result.ood[row].score - result.ood[row].threshold : null;
     const features = candidateFeatures(line, w.i, w.j, probabilities, digit, ood);
-    readings[w.line].candidates.push({ i: w.i, j: w.j, digit, probabilities, notDigit: result.notDigit[row], features, score: score(features, weights) });
+    readings[w.line].candidates.push({ i: w.i, j: w.j, digit, probabilities, notDigit: result.notDigit[row], input: pixels[row], features, score: score(features, weights) });
   });
   for (const r of readings) r.chosen = bestPath(r.line, r.candidates);
   return readings;
@@ -225,8 +234,8 @@ export function rescore(reading: LineReading, weights: Readonly<ScoreWeights>): 
   return { line: reading.line, candidates, chosen: bestPath(reading.line, candidates) };
 }
 
-/** The lines' readings as digits with boxes in image pixels; lines with no digit are left out. */
-export function readSegmentation(model: Sequential, seg: Segmentation, weights: Readonly<ScoreWeights> = scoreWeightsFor(model)): ReadLine[] {
+/** The lines' readings as digits with boxes in image pixels (and, with `inputs`, what the model read); lines with no digit are left out. */
+export function readSegmentation(model: Sequential, seg: Segmentation, weights: Readonly<ScoreWeights> = scoreWeightsFor(model), inputs = false): ReadLine[] {
   const hasOod = model.ood !== null;
   const out: ReadLine[] = [];
   for (const { line, chosen } of readLines(model, seg, weights)) {
@@ -236,6 +245,7 @@ export function readSegmentation(model: Sequential, seg: Segmentation, weights: 
       box: atomsBox(line, r.i, r.j),
       probabilities: r.probabilities,
       ...(hasOod ? { notDigit: r.notDigit } : {}),
+      ...(inputs ? { input: r.input } : {}),
     }));
     out.push({ text: digits.map((d) => String(d.digit)).join(''), box: unionBox(digits.map((d) => d.box)), angle: line.angle, digits });
   }
@@ -417,7 +427,7 @@ function scaleLine(l: ReadLine, f: number, width: number, height: number): ReadL
 }
 
 /** gray[h, w] shrunk by a whole factor, each output pixel the mean of the f×f block it covers (partial blocks at the edges). */
-function shrink(gray: Float32Array, w: number, h: number, f: number): { gray: Float32Array; width: number; height: number } {
+export function shrinkGray(gray: Float32Array, w: number, h: number, f: number): { gray: Float32Array; width: number; height: number } {
   const W = Math.ceil(w / f), H = Math.ceil(h / f);
   const out = new Float32Array(W * H);
   const count = new Float32Array(W * H);

@@ -7,7 +7,16 @@
 import type { ModelInfo } from '../../../src/server/api-types.js';
 import type { FrameDigit } from './camera-read.js';
 
-export type CameraRequest = { kind: 'read'; seq: number; info: ModelInfo; width: number; height: number; gray: Uint8Array<ArrayBuffer> };
+export type CameraRequest = {
+  kind: 'read';
+  seq: number;
+  info: ModelInfo;
+  width: number;
+  height: number;
+  gray: Uint8Array<ArrayBuffer>;
+  /** the last frame's typical digit height (camera-read.ts typicalHeight), which picks the reading size */
+  lastHeight: number;
+};
 
 export type CameraReply =
   | { kind: 'read'; seq: number; text: string; digits: FrameDigit[]; readMs: number; width: number; height: number; gray: Uint8Array<ArrayBuffer> }

@@ -1,18 +1,20 @@
 /**
  * The Camera view's pipeline without a browser: which digit is chosen (the clicked one, followed as
- * it moves, else the largest), a digit's 28×28 cut from the frame (neighbours' ink left out), and a
- * whole frame of "2026" on paper read by the shipped LeNet with the chosen digit's trace.
+ * it moves, else the largest), the reading size picked from the last frame's digits, and a whole
+ * frame of "2026" on paper read by the shipped LeNet (at full and at half size) with the chosen
+ * digit's trace made from exactly the input that was read.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { chooseDigit, digitPixels, readFrame, type FrameDigit } from './camera-read.js';
+import { chooseDigit, frameReadOptions, HALF_SIZE_FROM, readFrame, typicalHeight, type FrameDigit } from './camera-read.js';
 import { readImageFile } from '../../../src/data/node-image.js';
-import { preprocessDigit, type GrayImage } from '../../../src/data/preprocess.js';
+import type { GrayImage } from '../../../src/data/preprocess.js';
+import { predict } from '../../../src/nn/predict.js';
 import { readModelFile } from '../../../src/io/node-model-file.js';
 import type { Sequential } from '../../../src/nn/model.js';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
-const digit = (box: [number, number, number, number], d = 1): FrameDigit => ({ digit: d, box, probabilities: [] });
+const digit = (box: [number, number, number, number], d = 1): FrameDigit => ({ digit: d, box, probabilities: [], input: new Float32Array(784) });
 
 describe('chooseDigit', () => {
   const digits = [digit([0, 0, 10, 10], 1), digit([100, 0, 40, 60], 2), digit([200, 0, 20, 20], 3)];
@@ -63,24 +65,13 @@ async function frameOf(text: string): Promise<{ gray: GrayImage; boxes: [number,
   return { gray: { width: W, height: H, data }, boxes };
 }
 
-describe('digitPixels', () => {
-  it('cuts the digit in its box out of the frame as preprocessDigit reads it alone, neighbours left out', async () => {
-    const { gray, boxes } = await frameOf('202');
-    const alone = await frameOf('0');
-    const mid = digitPixels(gray, boxes[1]);
-    const solo = preprocessDigit(alone.gray, { range: '0..255', polarity: 'dark-ink' }).pixels;
-    let diff = 0;
-    for (let i = 0; i < 784; i++) diff = Math.max(diff, Math.abs(mid[i] - solo[i]));
-    expect(diff).toBeLessThan(0.05);
-  });
-
-  it('reads light ink on a dark board too, and an empty box as an empty input', async () => {
-    const { gray, boxes } = await frameOf('7');
-    const board = { ...gray, data: Uint8Array.from(gray.data, (v) => 255 - v) };
-    const a = digitPixels(gray, boxes[0]);
-    const b = digitPixels(board, boxes[0]);
-    expect(Math.max(...a.map((v, i) => Math.abs(v - b[i])))).toBeLessThan(0.02);
-    expect(digitPixels(gray, [0, 0, 0, 0]).every((v) => v === 0)).toBe(true);
+describe('the reading size', () => {
+  it('is half size once the last frame\'s median digit is HALF_SIZE_FROM pixels tall, else full size; inputs always kept', () => {
+    expect(typicalHeight([])).toBe(0);
+    expect(typicalHeight([digit([0, 0, 5, 90]), digit([0, 0, 5, 20]), digit([0, 0, 5, 70])])).toBe(70);
+    expect(frameReadOptions(640, 480, 0)).toEqual({ inputs: true, maxPixels: 640 * 480 });
+    expect(frameReadOptions(640, 480, HALF_SIZE_FROM - 1)).toEqual({ inputs: true, maxPixels: 640 * 480 });
+    expect(frameReadOptions(640, 480, HALF_SIZE_FROM)).toEqual({ inputs: true, maxPixels: 320 * 240 });
   });
 });
 
@@ -101,12 +92,27 @@ describe('readFrame with the shipped LeNet', () => {
     expect(chosen.result.trace.steps).toHaveLength(model.layers.length);
     expect(chosen.result.digit).toBe(r.digits[chosen.index].digit);
     expect(r.follow).toBeNull();
+    // the maps are of what was read: the chosen digit's own input, and the same verdict
+    expect(chosen.pixels).toBe(r.digits[chosen.index].input);
+    expect(Array.from(chosen.result.probabilities.data)).toEqual(Array.from(predict(model, r.digits[chosen.index].input).probabilities.data));
     // a click on the 6 follows it from then on
     const [x, y, w, h] = boxes[3];
     const clicked = readFrame(model, gray, { x: x + w / 2, y: y + h / 2 });
     expect(clicked.chosen?.by).toBe('click');
     expect(clicked.chosen?.result.digit).toBe(6);
     expect(clicked.follow).not.toBeNull();
+  });
+
+  it('reads the same "2026", boxes in frame pixels, when the last frame\'s digits say half size will do', async () => {
+    const { gray, boxes } = await frameOf('2026');
+    const full = readFrame(model, gray, null);
+    expect(typicalHeight(full.digits)).toBeGreaterThanOrEqual(HALF_SIZE_FROM);
+    const half = readFrame(model, gray, null, typicalHeight(full.digits));
+    expect(half.text).toBe('2026');
+    half.digits.forEach((d, k) => {
+      // each box within 2 pixels of the ink's (half size rounds to even pixels)
+      d.box.forEach((v, i) => expect(Math.abs(v - boxes[k][i]), `digit ${k} box[${i}]`).toBeLessThanOrEqual(2));
+    });
   });
 
   it('finds nothing on blank paper', () => {

@@ -7,10 +7,9 @@
  * it runs in Node. It does not grab frames or draw (CameraView does).
  */
 import type { Sequential } from '../../../src/nn/model.js';
-import { preprocessDigit, type GrayImage } from '../../../src/data/preprocess.js';
+import type { GrayImage } from '../../../src/data/preprocess.js';
 import { predict, type PredictResult } from '../../../src/nn/predict.js';
-import { sizeOf } from '../../../src/engine/tensor.js';
-import { readDigits } from './segment-stub.js';
+import { readDigits, type ReadOptions } from '../../../src/data/segment.js';
 
 /** [x, y, width, height] in frame pixels */
 export type Box = readonly [number, number, number, number];
@@ -20,6 +19,8 @@ export interface FrameDigit {
   box: Box;
   probabilities: ArrayLike<number>;
   notDigit?: boolean;
+  /** [1,28,28] what the model read for it (readDigits' preprocessed crop) */
+  input: Float32Array;
 }
 
 export interface Point {
@@ -79,50 +80,42 @@ export function chooseDigit(digits: readonly FrameDigit[], at: Point | null): { 
   return { index: largest, by: 'largest' };
 }
 
+/** The median height (frame pixels) of a frame's digits; 0 for none. */
+export function typicalHeight(digits: readonly FrameDigit[]): number {
+  const heights = digits.map((d) => d.box[3]).sort((a, b) => a - b);
+  return heights[heights.length >> 1] ?? 0;
+}
+
 /**
- * The 28×28 network input of the digit in `box`: the box cut out with a margin of paper around it
- * (the paper level is the box's median, so neighbouring digits' ink stays out) and preprocessed as
- * every user image is; dark ink on paper or light ink on a dark board, whichever the box holds.
+ * How a frame is read: at half size when the last frame's digits (`lastHeight`, typicalHeight)
+ * were tall enough to keep their strokes there (a quarter of the pixels: readDigits takes 11 ms
+ * instead of 28 on a 640×480 frame, bench/read-frame.ts), else at full size, so small writing
+ * far from the camera still reads.
  */
-export function digitPixels(gray: GrayImage, box: Box): Float32Array {
-  const [bx, by, bw, bh] = box.map((v) => Math.round(v));
-  const x0 = Math.max(0, bx), y0 = Math.max(0, by);
-  const x1 = Math.min(gray.width, bx + bw), y1 = Math.min(gray.height, by + bh);
-  const w = x1 - x0, h = y1 - y0;
-  if (w <= 0 || h <= 0) return new Float32Array(28 * 28);
-  const hist = new Uint32Array(256);
-  let lo = 255, hi = 0;
-  for (let y = y0; y < y1; y++) {
-    for (let x = x0; x < x1; x++) {
-      const v = Math.max(0, Math.min(255, Math.round(gray.data[y * gray.width + x])));
-      hist[v]++;
-      if (v < lo) lo = v;
-      if (v > hi) hi = v;
-    }
-  }
-  let paper = 0;
-  for (let v = 0, acc = 0; v < 256; v++) {
-    acc += hist[v];
-    if (acc * 2 >= w * h) {
-      paper = v;
-      break;
-    }
-  }
-  const m = Math.ceil(Math.max(w, h) * 0.15) + 1;
-  const W = w + 2 * m, H = h + 2 * m;
-  const out = new Uint8Array(W * H).fill(paper);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) out[(y + m) * W + x + m] = gray.data[(y + y0) * gray.width + x + x0];
-  }
-  const polarity = hi - paper > paper - lo ? 'light-ink' : 'dark-ink';
-  return preprocessDigit({ width: W, height: H, data: out }, { range: '0..255', polarity }).pixels;
+export function frameReadOptions(width: number, height: number, lastHeight: number): ReadOptions {
+  return { inputs: true, maxPixels: lastHeight >= HALF_SIZE_FROM ? Math.ceil((width * height) / 4) : width * height };
+}
+
+/** Digits at least this tall (frame pixels) are read at half size: 32 px there, MNIST's 20 px box with room. */
+export const HALF_SIZE_FROM = 64;
+
+/** What readDigits found in a frame, with each digit's network input, as the view keeps it. */
+export function readFrameDigits(model: Sequential, gray: GrayImage, lastHeight: number): { text: string; digits: FrameDigit[] } {
+  const r = readDigits(model, gray, frameReadOptions(gray.width, gray.height, lastHeight));
+  return {
+    text: r.text,
+    digits: r.digits.map((d) => {
+      if (!d.input) throw new Error('readDigits left out the digits\' inputs');
+      return { digit: d.digit, box: d.box, probabilities: d.probabilities, input: d.input, ...(d.notDigit === undefined ? {} : { notDigit: d.notDigit }) };
+    }),
+  };
 }
 
 /** Reads `gray` (a whole frame) and runs the chosen digit through `model`, keeping its trace. */
-export function readFrame(model: Sequential, gray: GrayImage, at: Point | null, now: () => number = () => performance.now()): FrameResult {
+export function readFrame(model: Sequential, gray: GrayImage, at: Point | null, lastHeight = 0, now: () => number = () => performance.now()): FrameResult {
   const t0 = now();
-  const reading = readDigits(model, gray);
-  return traceChosen(model, gray, { text: reading.text, digits: reading.digits }, at, now() - t0, now);
+  const reading = readFrameDigits(model, gray, lastHeight);
+  return traceChosen(model, reading, at, now() - t0, now);
 }
 
 /**
@@ -131,7 +124,6 @@ export function readFrame(model: Sequential, gray: GrayImage, at: Point | null, 
  */
 export function traceChosen(
   model: Sequential,
-  gray: GrayImage,
   reading: { text: string; digits: readonly FrameDigit[] },
   at: Point | null,
   readMs: number,
@@ -142,8 +134,7 @@ export function traceChosen(
   if (index < 0) return { text, digits, chosen: null, follow: null, readMs, traceMs: 0 };
   const t0 = now();
   const d = digits[index];
-  const own = (d as { pixels?: unknown }).pixels;
-  const pixels = own instanceof Float32Array && own.length === sizeOf(model.inputShape) ? own : digitPixels(gray, d.box);
+  const pixels = d.input;
   const result = predict(model, pixels);
   return { text, digits, chosen: { index, by, pixels, result }, follow: by === 'click' ? centre(d.box) : null, readMs, traceMs: now() - t0 };
 }

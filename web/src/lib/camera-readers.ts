@@ -33,11 +33,11 @@ export class CameraReaders {
   }
 
   /** Sends the frame (transferred: `gray` is empty afterwards) to a free reader; false when all are busy. */
-  submit(seq: number, info: ModelInfo, width: number, height: number, gray: Uint8Array<ArrayBuffer>): boolean {
+  submit(seq: number, info: ModelInfo, width: number, height: number, gray: Uint8Array<ArrayBuffer>, lastHeight: number): boolean {
     const i = this.busy.indexOf(false);
     if (i < 0) return false;
     this.busy[i] = true;
-    const req: CameraRequest = { kind: 'read', seq, info, width, height, gray };
+    const req: CameraRequest = { kind: 'read', seq, info, width, height, gray, lastHeight };
     this.workers[i].postMessage(req, [gray.buffer]);
     return true;
   }
