@@ -39,6 +39,15 @@ export interface InkMap {
   noise: number;
 }
 
+/** byte v → v / 255 as float32, what grayUnit makes of a grey byte */
+export const BYTE_UNIT: Float32Array = Float32Array.from({ length: 256 }, (_, v) => v * (1 / 255));
+
+/** Whether `image` is one byte a pixel read as 0..255 (a camera frame's Y plane): always in range. */
+export function isGreyBytes(image: GrayImage, range?: '0..255' | '0..1'): image is GrayImage & { data: Uint8Array | Uint8ClampedArray } {
+  const { data } = image;
+  return (range ?? '0..255') === '0..255' && (data instanceof Uint8Array || data instanceof Uint8ClampedArray) && data.length === image.width * image.height;
+}
+
 /**
  * A grey image as 0..1 floats. RGBA (4 bytes a pixel) becomes grey by Rec. 601 luma, composited over
  * white. `range` defaults to '0..255' for integer arrays and '0..1' for Float32Array.
@@ -56,6 +65,10 @@ export function grayUnit(image: GrayImage, range?: '0..255' | '0..1'): Float32Ar
       const a = data[j + 3] * scale;
       out[i] = (0.299 * data[j] + 0.587 * data[j + 1] + 0.114 * data[j + 2]) * scale * a + (1 - a);
     }
+  } else if (isGreyBytes(image, r)) {
+    // a camera frame's Y plane: bytes, in range by their type, so one table look-up a pixel and no check
+    for (let i = 0; i < n; i++) out[i] = BYTE_UNIT[data[i]];
+    return out;
   } else if (data.length === n) {
     for (let i = 0; i < n; i++) out[i] = data[i] * scale;
   } else {
@@ -82,10 +95,16 @@ export function inkMap(gray: Float32Array, width: number, height: number, option
   const bg = background(paper, grid, width, height);
   // ink up, relative to the paper: (ink − paper) / (1 − paper) with ink = 1 − grey for dark ink
   const flat = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    const b = dark ? 1 - bg[i] : bg[i];
-    const u = dark ? 1 - gray[i] : gray[i];
-    flat[i] = (u - b) / Math.max(0.1, 1 - b);
+  if (dark) {
+    for (let i = 0; i < n; i++) {
+      const b = 1 - bg[i];
+      flat[i] = (1 - gray[i] - b) / Math.max(0.1, 1 - b);
+    }
+  } else {
+    for (let i = 0; i < n; i++) {
+      const b = bg[i];
+      flat[i] = (gray[i] - b) / Math.max(0.1, 1 - b);
+    }
   }
   // a [1 2 1]² smoothing: a third of the pixel noise, strokes (≥ 2 px) keep their level
   const ink = smooth121(flat, width, height);

@@ -36,7 +36,8 @@ export function labelComponents(ink: Float32Array, w: number, h: number, low: nu
   };
   // joins the sets of a and b (b may be 0: none) and returns the root
   const join = (a: number, b: number): number => {
-    if (!b) return a;
+    // most neighbours already share a label (inside a stroke): nothing to join
+    if (!b || b === a) return a;
     if (!a) return find(b);
     const ra = find(a), rb = find(b);
     if (ra === rb) return ra;

@@ -19,7 +19,7 @@ import type { Sequential } from '../nn/model.js';
 import { predict } from '../nn/predict.js';
 import { ZOO } from '../models/zoo.js';
 import { preprocessDigit, type GrayImage } from './preprocess.js';
-import { grayUnit } from './binarize.js';
+import { BYTE_UNIT, grayUnit, isGreyBytes } from './binarize.js';
 import { atomsBox, cropAtoms, inkLines, type Box, type Line, type Segmentation } from './ink-lines.js';
 
 export interface ReadDigit {
@@ -160,14 +160,17 @@ export function readDigits(model: Sequential, image: GrayImage, options: ReadOpt
   if (!(s.length === 3 && s[0] === 1 && s[1] === 28 && s[2] === 28)) {
     throw new ShapeError(`readDigits: preprocessed digits are [1,28,28]; the model takes ${formatShape(s)}`);
   }
-  let gray = grayUnit(image, options.range);
-  let { width, height } = image;
   const maxPixels = options.maxPixels ?? MAX_PIXELS;
   if (!(maxPixels >= 1)) throw new SpecError(`readDigits: maxPixels must be a number ≥ 1, got ${maxPixels}`);
-  let factor = 1;
-  if (width * height > maxPixels) {
-    factor = Math.ceil(Math.sqrt((width * height) / maxPixels));
-    ({ gray, width, height } = shrinkGray(gray, width, height, factor));
+  let { width, height } = image;
+  const factor = width * height > maxPixels ? Math.ceil(Math.sqrt((width * height) / maxPixels)) : 1;
+  let gray: Float32Array;
+  if (factor > 1 && Number.isInteger(width) && Number.isInteger(height) && isGreyBytes(image, options.range)) {
+    // a camera frame read small: shrunk straight from its bytes, never copied whole as floats
+    ({ gray, width, height } = shrinkGray(image.data, width, height, factor, BYTE_UNIT));
+  } else {
+    gray = grayUnit(image, options.range);
+    if (factor > 1) ({ gray, width, height } = shrinkGray(gray, width, height, factor));
   }
   const seg = inkLines(gray, width, height, options.polarity ? { polarity: options.polarity } : {});
   const lines = readSegmentation(model, seg, options.weights ?? scoreWeightsFor(model), options.inputs === true).map((l) => (factor === 1 ? l : scaleLine(l, factor, image.width, image.height)));
@@ -426,18 +429,27 @@ function scaleLine(l: ReadLine, f: number, width: number, height: number): ReadL
   return { ...l, box: up(l.box), digits: l.digits.map((d) => ({ ...d, box: up(d.box) })) };
 }
 
-/** gray[h, w] shrunk by a whole factor, each output pixel the mean of the f×f block it covers (partial blocks at the edges). */
-export function shrinkGray(gray: Float32Array, w: number, h: number, f: number): { gray: Float32Array; width: number; height: number } {
+/**
+ * gray[h, w] shrunk by a whole factor, each output pixel the mean of the f×f block it covers
+ * (partial blocks at the edges); with `table`, `gray` holds bytes and table[byte] is the value.
+ */
+export function shrinkGray(gray: Float32Array, w: number, h: number, f: number): { gray: Float32Array; width: number; height: number };
+export function shrinkGray(gray: Uint8Array | Uint8ClampedArray, w: number, h: number, f: number, table: Float32Array): { gray: Float32Array; width: number; height: number };
+export function shrinkGray(gray: Float32Array | Uint8Array | Uint8ClampedArray, w: number, h: number, f: number, table?: Float32Array): { gray: Float32Array; width: number; height: number } {
   const W = Math.ceil(w / f), H = Math.ceil(h / f);
   const out = new Float32Array(W * H);
-  const count = new Float32Array(W * H);
+  const col = new Int32Array(w);
+  for (let x = 0; x < w; x++) col[x] = Math.floor(x / f);
+  // sums in raster order, as a block's pixels come row by row (float32 sums, so the order is kept)
   for (let y = 0; y < h; y++) {
-    const row = Math.floor(y / f) * W;
-    for (let x = 0; x < w; x++) {
-      out[row + Math.floor(x / f)] += gray[y * w + x];
-      count[row + Math.floor(x / f)]++;
-    }
+    const row = Math.floor(y / f) * W, src = y * w;
+    if (table) for (let x = 0; x < w; x++) out[row + col[x]] += table[gray[src + x]];
+    else for (let x = 0; x < w; x++) out[row + col[x]] += gray[src + x];
   }
-  for (let i = 0; i < out.length; i++) out[i] /= count[i];
+  const lastW = w - (W - 1) * f, lastH = h - (H - 1) * f;
+  for (let Y = 0; Y < H; Y++) {
+    const bh = Y === H - 1 ? lastH : f;
+    for (let X = 0; X < W; X++) out[Y * W + X] /= bh * (X === W - 1 ? lastW : f);
+  }
   return { gray: out, width: W, height: H };
 }

@@ -84,7 +84,7 @@ export async function numberFrames(text: string, video: FakeVideo = DEFAULT_VIDE
 export async function writeNumberVideo(path: string, text: string, video: FakeVideo = DEFAULT_VIDEO, digitSize = 150): Promise<void> {
   const { width: W, height: H } = video;
   const chroma = Buffer.alloc((W / 2) * (H / 2), 128);
-  const parts: Buffer[] = [Buffer.from(`YUV4MPEG2 W${W} H${H} F${video.fps}:1 Ip A1:1 C420jpeg\n`)];
+  const parts: Uint8Array[] = [Buffer.from(`YUV4MPEG2 W${W} H${H} F${video.fps}:1 Ip A1:1 C420jpeg\n`)];
   for (const y of await numberFrames(text, video, digitSize)) parts.push(Buffer.from('FRAME\n'), y, chroma, chroma);
   writeFileSync(path, Buffer.concat(parts));
 }
