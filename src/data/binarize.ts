@@ -92,29 +92,13 @@ export function inkMap(gray: Float32Array, width: number, height: number, option
   const dark = polarity === 'dark-ink';
   // the paper per block: a quarter of the way from the paper's end of the histogram
   const paper = blockQuantiles(grid, dark ? 0.75 : 0.25);
-  const bg = background(paper, grid, width, height);
-  // ink up, relative to the paper: (ink − paper) / (1 − paper) with ink = 1 − grey for dark ink
-  const flat = new Float32Array(n);
-  if (dark) {
-    for (let i = 0; i < n; i++) {
-      const b = 1 - bg[i];
-      flat[i] = (1 - gray[i] - b) / Math.max(0.1, 1 - b);
-    }
-  } else {
-    for (let i = 0; i < n; i++) {
-      const b = bg[i];
-      flat[i] = (gray[i] - b) / Math.max(0.1, 1 - b);
-    }
-  }
-  // a [1 2 1]² smoothing: a third of the pixel noise, strokes (≥ 2 px) keep their level
-  const ink = smooth121(flat, width, height);
-  const hist = new Histogram(ink);
+  const hist = new Histogram(n);
+  const ink = flattenedInk(gray, background(paper, grid), width, height, dark, hist);
   // the paper's spread from the lower half, which ink (always above the paper) never reaches
   const median = hist.quantile(0.5);
   const noise = Math.max(1e-3, (median - hist.quantile(0.25)) / 0.6745);
   // the ink level: only the strongest ~0.05% of pixels (at least 30) exceed it
   const level = hist.quantile(1 - Math.max(30, Math.round(n * 0.0005)) / n);
-  for (let i = 0; i < n; i++) ink[i] = ink[i] < 0 ? 0 : ink[i] > 1 ? 1 : ink[i];
   // hysteresis: low 3σ above the paper or a quarter of the ink level; high 5σ or 40% of it, and
   // never under 0.08 (ink must differ from the paper by 8% of its brightness)
   const low = Math.max(median + 3 * noise, 0.25 * level, 0.04);
@@ -180,13 +164,25 @@ function guessPolarity(grid: BlockGrid): 'dark-ink' | 'light-ink' {
 }
 
 /**
- * out[h, w] = the paper's grey level: the per-block levels, each replaced by the median of its
- * 3×3 neighbourhood (a block that a thick stroke fills takes its neighbours' paper), averaged over
- * 3×3, and interpolated bilinearly between block centres.
+ * The paper's grey level per block: the per-block levels, each replaced by the median of its 3×3
+ * neighbourhood (a block that a thick stroke fills takes its neighbours' paper), averaged over 3×3.
+ * flattenedInk interpolates it bilinearly between block centres.
  */
-function background(paper: Float32Array, grid: BlockGrid, w: number, h: number): Float32Array {
+function background(paper: Float32Array, grid: BlockGrid): { smooth: Float32Array; gw: number; gh: number } {
   const { gw, gh } = grid;
-  const smooth = neighbourhood(neighbourhood(paper, gw, gh, 'median'), gw, gh, 'mean');
+  return { smooth: neighbourhood(neighbourhood(paper, gw, gh, 'median'), gw, gh, 'mean'), gw, gh };
+}
+
+/**
+ * out[h, w] = the ink, up from the paper and clipped to 0..1: (ink − paper) / (1 − paper), with
+ * ink = 1 − grey for dark ink and the paper interpolated bilinearly from `bg`'s block centres,
+ * then a [1 2 1]² smoothing (a third of the pixel noise; strokes of 2 px or more keep their level).
+ * `hist` counts the values before clipping (the paper's spread lies below 0). One pass per row
+ * for the paper, the flattening and the horizontal smoothing, one for the vertical smoothing, the
+ * histogram and the clip: every value is the float32 the separate steps stored.
+ */
+function flattenedInk(gray: Float32Array, bg: { smooth: Float32Array; gw: number; gh: number }, w: number, h: number, dark: boolean, hist: Histogram): Float32Array {
+  const { smooth, gw, gh } = bg;
   // per column: the two block columns and the weight of the right one
   const cx0 = new Int32Array(w), cx1 = new Int32Array(w), tx = new Float32Array(w);
   for (let x = 0; x < w; x++) {
@@ -195,13 +191,35 @@ function background(paper: Float32Array, grid: BlockGrid, w: number, h: number):
     cx1[x] = Math.min(gw - 1, cx0[x] + 1);
     tx[x] = f - cx0[x];
   }
-  const out = new Float32Array(w * h);
   const row = new Float32Array(gw);
+  const flat = new Float32Array(w);
+  const tmp = new Float32Array(w * h);
   for (let y = 0; y < h; y++) {
     const f = Math.max(0, Math.min(gh - 1, ((y + 0.5) * gh) / h - 0.5));
     const y0 = Math.floor(f), y1 = Math.min(gh - 1, y0 + 1), ty = f - y0;
     for (let b = 0; b < gw; b++) row[b] = smooth[y0 * gw + b] * (1 - ty) + smooth[y1 * gw + b] * ty;
-    for (let x = 0; x < w; x++) out[y * w + x] = row[cx0[x]] * (1 - tx[x]) + row[cx1[x]] * tx[x];
+    const r = y * w;
+    if (dark) {
+      for (let x = 0; x < w; x++) {
+        const b = 1 - Math.fround(row[cx0[x]] * (1 - tx[x]) + row[cx1[x]] * tx[x]);
+        flat[x] = (1 - gray[r + x] - b) / Math.max(0.1, 1 - b);
+      }
+    } else {
+      for (let x = 0; x < w; x++) {
+        const b = Math.fround(row[cx0[x]] * (1 - tx[x]) + row[cx1[x]] * tx[x]);
+        flat[x] = (gray[r + x] - b) / Math.max(0.1, 1 - b);
+      }
+    }
+    for (let x = 0; x < w; x++) tmp[r + x] = (flat[x > 0 ? x - 1 : 0] + 2 * flat[x] + flat[x + 1 < w ? x + 1 : x]) * 0.25;
+  }
+  const out = new Float32Array(w * h);
+  for (let y = 0; y < h; y++) {
+    const up = (y > 0 ? y - 1 : 0) * w, down = (y + 1 < h ? y + 1 : y) * w, r = y * w;
+    for (let x = 0; x < w; x++) {
+      const v = Math.fround((tmp[up + x] + 2 * tmp[r + x] + tmp[down + x]) * 0.25);
+      hist.add(v);
+      out[r + x] = v < 0 ? 0 : v > 1 ? 1 : v;
+    }
   }
   return out;
 }
@@ -230,32 +248,16 @@ function neighbourhood(g: Float32Array, gw: number, gh: number, op: 'median' | '
   return out;
 }
 
-/** out[h, w] = img smoothed by [1 2 1]/4 along each axis, edges repeated. */
-function smooth121(img: Float32Array, w: number, h: number): Float32Array {
-  const tmp = new Float32Array(w * h);
-  for (let y = 0; y < h; y++) {
-    const r = y * w;
-    for (let x = 0; x < w; x++) tmp[r + x] = (img[r + (x > 0 ? x - 1 : 0)] + 2 * img[r + x] + img[r + (x + 1 < w ? x + 1 : x)]) * 0.25;
-  }
-  const out = new Float32Array(w * h);
-  for (let y = 0; y < h; y++) {
-    const up = (y > 0 ? y - 1 : 0) * w, down = (y + 1 < h ? y + 1 : y) * w, r = y * w;
-    for (let x = 0; x < w; x++) out[r + x] = (tmp[up + x] + 2 * tmp[r + x] + tmp[down + x]) * 0.25;
-  }
-  return out;
-}
-
 /** A histogram of values in [-1, 1] (2048 bins, clamped) for quantiles. */
 class Histogram {
   private readonly bins = new Int32Array(2048);
-  private readonly n: number;
 
-  constructor(v: Float32Array) {
-    this.n = v.length;
-    for (let i = 0; i < v.length; i++) {
-      const b = (v[i] + 1) * 1024;
-      this.bins[b <= 0 ? 0 : b >= 2047 ? 2047 : b | 0]++;
-    }
+  /** `n`: how many values will be added */
+  constructor(private readonly n: number) {}
+
+  add(v: number): void {
+    const b = (v + 1) * 1024;
+    this.bins[b <= 0 ? 0 : b >= 2047 ? 2047 : b | 0]++;
   }
 
   quantile(q: number): number {
