@@ -163,6 +163,38 @@ describe('readDigits on constructed pages (lenet)', () => {
     expectBoxes(read, page, 0.8);
   });
 
+  it('with `inputs`, each digit carries the [1,28,28] the model read (predict on it gives that digit, those probabilities); without, none', () => {
+    const page = onPaper(compose(400, 160, line('2026', 40, 24)));
+    const read = readDigits(lenet, page, { inputs: true });
+    expect(read.text).toBe('2026');
+    for (const d of read.digits) {
+      expect(d.input).toBeInstanceOf(Float32Array);
+      expect(d.input).toHaveLength(784);
+      const again = predict(lenet, d.input!);
+      expect(again.digit).toBe(d.digit);
+      Array.from(again.probabilities.data).forEach((p, k) => expect(p).toBeCloseTo(d.probabilities[k], 5));
+    }
+    expect(readDigits(lenet, page).digits.every((d) => d.input === undefined)).toBe(true);
+  });
+
+  it('a grey byte frame read at half size (shrunk from its bytes) reads exactly as its float copy does', () => {
+    const bytes = onPaper(compose(640, 480, line('2026', 180, 24, 5)));
+    const floats = { width: bytes.width, height: bytes.height, data: Float32Array.from(bytes.data, (v) => v / 255) };
+    const half = { maxPixels: (640 * 480) / 4 };
+    const a = readDigits(lenet, bytes, half), b = readDigits(lenet, floats, half);
+    expect(a.text).toBe('2026');
+    expect(a).toEqual(b);
+    // and the half-size boxes are the full-size ones, to within the 2-pixel grid
+    const full = readDigits(lenet, bytes);
+    expect(full.text).toBe('2026');
+    full.digits.forEach((d, k) => d.box.forEach((v, i) => expect(Math.abs(v - a.digits[k].box[i]), `digit ${k} box[${i}]`).toBeLessThanOrEqual(2)));
+  });
+
+  it('refuses a maxPixels that is not a number ≥ 1', () => {
+    const page = onPaper(compose(50, 50, []));
+    for (const bad of [0, -3, NaN]) expect(() => readDigits(lenet, page, { maxPixels: bad })).toThrow(`readDigits: maxPixels must be a number ≥ 1, got ${bad}`);
+  });
+
   it('a blank page (paper and noise only) reads as no digits', () => {
     const img = onPaper(compose(320, 200, []));
     for (let i = 0; i < img.data.length; i++) img.data[i] = Math.max(0, Math.min(255, img.data[i] + ((i * 7919) % 11) - 5));

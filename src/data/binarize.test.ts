@@ -72,5 +72,7 @@ describe('grayUnit', () => {
     expect(() => grayUnit({ width: 1, height: 1, data: new Float32Array([2]) })).toThrow(SpecError);
     expect(() => grayUnit({ width: 1, height: 1, data: new Float32Array([2]) })).toThrow('readDigits: value 2 at (x=0, y=0) is outside 0..1 (the range option)');
     expect(() => grayUnit({ width: 0, height: 1, data: new Uint8Array(0) })).toThrow(/width and height must be integers ≥ 1, got 0×1/);
+    // bytes read as 0..1 are checked too (only bytes read as 0..255 are in range by their type)
+    expect(() => grayUnit({ width: 2, height: 1, data: new Uint8Array([1, 2]) }, '0..1')).toThrow('readDigits: value 2 at (x=1, y=0) is outside 0..1 (the range option)');
   });
 });
