@@ -151,6 +151,19 @@ describe('the Camera view with a fake camera', () => {
   }, 60_000);
 });
 
+describe('the Camera view on a phone (390 px)', () => {
+  it('reads the number and keeps the page within the screen: wide layer grids scroll inside the view', async () => {
+    const page = await open(camera, 'phone', undefined, { width: 390, height: 844 });
+    await page.getByTestId('camera-start').click();
+    await expect.poll(() => page.getByTestId('camera-text').textContent(), { timeout: 20_000 }).toBe('2026');
+    await page.locator('[data-testid="feature-map"][data-layer="conv2"]').first().waitFor();
+    const { scroll, client } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
+    expect(scroll, `page ${scroll} px wide in a ${client} px screen`).toBeLessThanOrEqual(client);
+    expect(pageErrors(page)).toEqual([]);
+    await page.close();
+  }, 60_000);
+});
+
 describe('when the camera cannot be used', () => {
   /** the rest of the explorer still works: another view opens and a drawn 7 is read */
   async function restWorks(page: Page): Promise<void> {

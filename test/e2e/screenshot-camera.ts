@@ -1,7 +1,7 @@
 /**
  * Makes docs/camera-view.png, the picture of the explorer's Camera view: Chromium's fake camera
  * playing a video of "2026" written on paper (fake-camera.ts), read with the shipped LeNet.
- * Not a test: `npx tsx test/e2e/screenshot-camera.ts [out.png] [width]` (width 1280 by default;
+ * Not a test: `npx tsx test/e2e/screenshot-camera.ts [out.png] [width]` (width 1366 by default;
  * 390 shows the phone layout: the view from its tab down to the first maps).
  */
 import { mkdirSync, statSync } from 'node:fs';
@@ -12,7 +12,7 @@ import { ensureWebBuild, launchChromium } from './browser.js';
 import { writeNumberVideo } from './fake-camera.js';
 
 const out = resolve(process.argv[2] ?? join(REPO_ROOT, 'docs', 'camera-view.png'));
-const width = Number(process.argv[3] ?? 1280);
+const width = Number(process.argv[3] ?? 1366);
 ensureWebBuild();
 const video = join(tempDir('convscope-camera-'), 'number.y4m');
 await writeNumberVideo(video, '2026');
