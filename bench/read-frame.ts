@@ -3,9 +3,9 @@
  * camera's 640×480 frames of "2026" (test/e2e/fake-camera.ts), in Node, with the WebAssembly
  * kernels on one thread (as a frame reader in the browser has them), at full size and at the
  * camera view's half size. Stages: grey (bytes → 0..1, or shrunk from the bytes), ink map (background, local
- * thresholds, components), lines (skew, strips, cuts), candidates (crops, sharpening,
- * preprocessing; readLines less its batch), batch predict, and the chosen digit's forward pass
- * with its trace. Not a test:
+ * thresholds, components), lines (skew, strips, cuts), readLines (every candidate's crop,
+ * sharpening and preprocessing, the batch through predict, the choice), the batch predict alone
+ * (timed again on the same batch), and the chosen digit's forward pass with its trace. Not a test:
  *   node --experimental-wasm-relaxed-simd --import tsx bench/read-frame.ts [--frames 60] [--model lenet]
  */
 import { join } from 'node:path';
@@ -35,7 +35,7 @@ const least = (v: number[]): number => Math.min(...v);
 const now = (): number => performance.now();
 
 for (const maxPixels of [Infinity, CAMERA_MAX_PIXELS]) {
-  const t: Record<string, number[]> = { 'grey (and shrink)': [], 'ink map': [], lines: [], candidates: [], 'batch predict': [], 'chosen digit + trace': [], 'readDigits (whole)': [] };
+  const t: Record<string, number[]> = { 'grey (and shrink)': [], 'ink map': [], lines: [], 'readLines (all candidates)': [], '  of which batch predict': [], 'chosen digit + trace': [], 'readDigits (whole)': [] };
   let cands = 0, wrong = 0;
   for (let pass = 0; pass < 2; pass++) {
     for (const y of frames) {
@@ -64,8 +64,8 @@ for (const maxPixels of [Infinity, CAMERA_MAX_PIXELS]) {
       a = now();
       if (inputs.length) predict(model, new Tensor([inputs.length, 1, 28, 28], batch));
       const predictMs = now() - a;
-      if (keep) t['batch predict'].push(predictMs);
-      if (keep) t.candidates.push(Math.max(0, readMs - predictMs));
+      if (keep) t['readLines (all candidates)'].push(readMs);
+      if (keep) t['  of which batch predict'].push(predictMs);
       a = now();
       const r = readDigits(model, { width: W, height: H, data: y }, { maxPixels, inputs: true });
       b = now();
