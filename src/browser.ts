@@ -31,6 +31,7 @@ export { encodeModelFile, decodeModelFile, type ModelMetadata, type LoadedModel 
 export { encodeSafetensors, decodeSafetensors, SafetensorsError } from './io/safetensors.js';
 
 export { preprocessDigit, pixelsAsIs, rgbaToGray, type GrayImage, type Preprocessed } from './data/preprocess.js';
+export { readDigits, type ReadResult, type ReadDigit, type ReadLine, type ReadOptions } from './data/segment.js';
 export { decodeIdx, decodeImages, decodeLabels } from './data/idx.js';
 export { makeSplit, type Dataset, type Split } from './data/dataset.js';
 export { splitSource } from './data/split-source.js';

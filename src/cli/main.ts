@@ -24,6 +24,7 @@ import { exportCommand } from './export-command.js';
 import { calibrateCommand } from './calibrate-command.js';
 import { embedCommand } from './embed-command.js';
 import { compareCommand } from './compare-command.js';
+import { readCommand } from './read-command.js';
 
 export function buildProgram(io: CliIo, argv: readonly string[], active: { kernels?: FastKernels } = {}): Command {
   const program = new Command('convscope')
@@ -44,7 +45,7 @@ export function buildProgram(io: CliIo, argv: readonly string[], active: { kerne
     const choice = opts.kernels ?? (env ? parseKernelChoice(env, 'CONVSCOPE_KERNELS') : kernelChoiceFromEnv({}));
     active.kernels = await selectNodeKernels(choice, opts.threads !== undefined ? { threads: opts.threads } : {});
   });
-  for (const cmd of [trainCommand(io, argv), evaluateCommand(io), predictCommand(io), summaryCommand(io), serveCommand(io), demoCommand(io), explainCommand(io), dreamCommand(io), attackCommand(io), foolCommand(io), exportCommand(io), calibrateCommand(io), embedCommand(io), compareCommand(io)]) {
+  for (const cmd of [trainCommand(io, argv), evaluateCommand(io), predictCommand(io), summaryCommand(io), serveCommand(io), demoCommand(io), explainCommand(io), dreamCommand(io), attackCommand(io), foolCommand(io), exportCommand(io), calibrateCommand(io), embedCommand(io), compareCommand(io), readCommand(io)]) {
     cmd.configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) }).exitOverride().showHelpAfterError('(run with --help for usage)');
     program.addCommand(cmd);
   }

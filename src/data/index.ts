@@ -36,3 +36,7 @@ export {
   type AugmentOptions,
 } from './augment.js';
 export { preprocessDigit, pixelsAsIs, rgbaToGray, type GrayImage, type GrayImage8, type PreprocessOptions, type Preprocessed } from './preprocess.js';
+export { readDigits, readLines, readSegmentation, rescore, scoreWeightsFor, SCORE_WEIGHTS, type ReadResult, type ReadDigit, type ReadLine, type ReadOptions, type LineReading, type CandidateRead, type CandidateFeatures, type ScoreWeights } from './segment.js';
+export { inkLines, atomsBox, cropAtoms, type Atom, type Box, type Line, type Segmentation, type Strip } from './ink-lines.js';
+export { inkMap, grayUnit, type InkMap, type InkMapOptions } from './binarize.js';
+export { numberPage, numberPages, type NumberPage, type NumberPageOptions, type NumberSource, type RgbaImage } from './number-pages.js';

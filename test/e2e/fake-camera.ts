@@ -19,6 +19,8 @@ export interface FakeVideo {
   frames: number;
 }
 
+const DEFAULT_VIDEO: FakeVideo = { width: 640, height: 480, fps: 30, frames: 45 };
+
 /** Ink coverage 0..1 of examples/D.png, whichever polarity the file has, resampled to size×size. */
 async function exampleInk(digit: string, size: number): Promise<Float32Array> {
   const img: GrayImage = await readImageFile(join(REPO_ROOT, 'examples', `${digit}.png`));
@@ -42,22 +44,22 @@ async function exampleInk(digit: string, size: number): Promise<Float32Array> {
 }
 
 /**
- * Writes `text` (digits) as a Y4M video of `frames` frames to `path`: digits `digitSize` pixels
- * tall, centred, ink at luma 35 on paper from 235 (top left) to 200 (bottom right).
+ * The luma (Y plane, [height, width]) of each of `frames` frames of `text` (digits): digits
+ * `digitSize` pixels tall, centred, ink at luma 35 on paper from 235 (top left) to 200 (bottom right),
+ * drifting a few pixels over the clip.
  */
-export async function writeNumberVideo(path: string, text: string, video: FakeVideo = { width: 640, height: 480, fps: 30, frames: 45 }, digitSize = 150): Promise<void> {
+export async function numberFrames(text: string, video: FakeVideo = DEFAULT_VIDEO, digitSize = 150): Promise<Uint8Array[]> {
   const { width: W, height: H } = video;
   const glyphs = await Promise.all([...text].map((d) => exampleInk(d, digitSize)));
   // the examples' ink fills about the middle half of their square, so neighbours overlap by a third
   const step = Math.round(digitSize * 0.62);
   const total = step * (glyphs.length - 1) + digitSize;
-  const chroma = Buffer.alloc((W / 2) * (H / 2), 128);
-  const parts: Buffer[] = [Buffer.from(`YUV4MPEG2 W${W} H${H} F${video.fps}:1 Ip A1:1 C420jpeg\n`)];
+  const out: Uint8Array[] = [];
   for (let f = 0; f < video.frames; f++) {
     const phase = (2 * Math.PI * f) / video.frames;
     const ox = Math.round((W - total) / 2 + 4 * Math.sin(phase));
     const oy = Math.round((H - digitSize) / 2 + 3 * Math.cos(phase));
-    const y = Buffer.alloc(W * H);
+    const y = new Uint8Array(W * H);
     for (let r = 0; r < H; r++) {
       for (let c = 0; c < W; c++) y[r * W + c] = Math.round(235 - 35 * ((r / H + c / W) / 2));
     }
@@ -73,7 +75,16 @@ export async function writeNumberVideo(path: string, text: string, video: FakeVi
         }
       }
     });
-    parts.push(Buffer.from('FRAME\n'), y, chroma, chroma);
+    out.push(y);
   }
+  return out;
+}
+
+/** Writes `text` (digits) as a Y4M video to `path`: numberFrames, with gray chroma. */
+export async function writeNumberVideo(path: string, text: string, video: FakeVideo = DEFAULT_VIDEO, digitSize = 150): Promise<void> {
+  const { width: W, height: H } = video;
+  const chroma = Buffer.alloc((W / 2) * (H / 2), 128);
+  const parts: Uint8Array[] = [Buffer.from(`YUV4MPEG2 W${W} H${H} F${video.fps}:1 Ip A1:1 C420jpeg\n`)];
+  for (const y of await numberFrames(text, video, digitSize)) parts.push(Buffer.from('FRAME\n'), y, chroma, chroma);
   writeFileSync(path, Buffer.concat(parts));
 }

@@ -8,14 +8,15 @@
 export interface CameraFrameSample {
   /** when the frame was done (performance.now()) */
   at: number;
-  /** drawing the video frame into a canvas and reading its pixels back as gray */
+  /** taking the video frame as a gray image (its Y plane, or drawn into a canvas and read back) */
   grabMs: number;
-  /** readDigits on the whole frame */
+  /** readDigits on the whole frame (in a frame reader, or on the page) */
   readMs: number;
   /** the chosen digit's forward pass */
   traceMs: number;
   /** the number, the boxes, every layer's maps and the probabilities drawn */
   drawMs: number;
+  /** from the frame taken to the frame drawn: with a frame reader, the trip to it and back included */
   totalMs: number;
   /** the number read */
   text: string;

@@ -17,6 +17,7 @@ import ExplainView from '../components/ExplainView.svelte';
 import MapView from '../components/MapView.svelte';
 import TrainView from '../components/TrainView.svelte';
 import type { LocalModel } from './local-models.js';
+import CameraView from '../components/CameraView.svelte';
 
 /** A pixel of a layer's output under the pointer (layer −1: the input). */
 export interface Hover {
@@ -105,6 +106,13 @@ export const VIEWS = [
     needs: [],
   },
   { id: 'gallery', title: 'Gallery', component: Gallery, needs: [] },
+  {
+    id: 'camera',
+    title: 'Camera',
+    intro: 'Digits held up to a camera, read live: every digit in the frame boxed and read, and the largest (or the one you click) through every layer.',
+    component: CameraView,
+    needs: [],
+  },
 ] as const satisfies readonly ViewEntry[];
 
 export type ViewId = (typeof VIEWS)[number]['id'];
