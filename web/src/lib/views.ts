@@ -15,6 +15,7 @@ import NetworkTab from '../components/NetworkTab.svelte';
 import Gallery from '../components/Gallery.svelte';
 import ExplainView from '../components/ExplainView.svelte';
 import MapView from '../components/MapView.svelte';
+import GlossaryView from '../components/GlossaryView.svelte';
 
 /** A pixel of a layer's output under the pointer (layer −1: the input). */
 export interface Hover {
@@ -94,6 +95,13 @@ export const VIEWS = [
     needs: [],
   },
   { id: 'gallery', title: 'Gallery', component: Gallery, needs: [] },
+  {
+    id: 'glossary',
+    title: 'Glossary',
+    intro: 'Every layer kind and term the explorer uses, each with its formula. A dotted underline anywhere opens the same explanation in place.',
+    component: GlossaryView,
+    needs: [],
+  },
 ] as const satisfies readonly ViewEntry[];
 
 export type ViewId = (typeof VIEWS)[number]['id'];
