@@ -19,6 +19,7 @@ import { ClientGone, HttpError, applySecurityHeaders, sendError } from './http-u
 import { ModelRegistry } from './model-registry.js';
 import { ModelUploads } from './model-upload.js';
 import { pathSegments, resolveInside, sendBytes, sendFile } from './static-files.js';
+import { CompressedFiles } from './compression.js';
 
 /** The repository (or installed package) root: two levels up from src/server or dist/server. */
 export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -90,6 +91,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const timeouts = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
   const models = new ModelRegistry(modelsDir);
+  const compression = new CompressedFiles();
   const ctx = {
     models,
     digits: new DigitStore(dataDir, { log, ...(opts.dataChecksums ? { checksums: opts.dataChecksums } : {}) }),
@@ -118,7 +120,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
         return;
       }
       const file = await resolveInside(modelsDir, segments.slice(1), rawPath);
-      sendFile(req, res, file, { cacheControl: 'no-cache' });
+      await sendFile(req, res, file, { cacheControl: 'no-cache', compression });
       return;
     }
     const rel = segments.length === 0 ? ['index.html'] : segments;
@@ -136,7 +138,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       throw e;
     }
     // Vite puts content-hashed names under assets/: those never change, everything else revalidates
-    sendFile(req, res, file, { cacheControl: rel[0] === 'assets' ? 'public, max-age=31536000, immutable' : 'no-cache' });
+    await sendFile(req, res, file, { cacheControl: rel[0] === 'assets' ? 'public, max-age=31536000, immutable' : 'no-cache', compression });
   };
 
   /** /models/NAME.safetensors for a model read from NAME.onnx (and no NAME.safetensors): the converted file. */
