@@ -55,9 +55,11 @@ export type ViewProps = {
 /**
  * What a view needs from the app beyond the model and the trace (which every view gets):
  * 'unit' — it shows the selected unit, so the input view outlines that unit's receptive field;
- * 'step' — it walks through steps, and the current one is kept in the URL (?step=).
+ * 'step' — it walks through steps, and the current one is kept in the URL (?step=);
+ * 'ink' — it shows the network's response to the drawing, so an empty pad shows a note instead
+ *   (a blank image's response is only biases, drawn on a colour scale stretched over nothing).
  */
-export type ViewNeed = 'unit' | 'step';
+export type ViewNeed = 'unit' | 'step' | 'ink';
 
 export interface ViewEntry {
   /** the ?view= value, and the tab's and panel's data-testid suffix */
@@ -75,11 +77,11 @@ export const VIEWS = [
     title: 'Layers',
     intro: "Every layer's output for the current input. Point at a pixel to see its receptive field in the input; click it to step through its computation.",
     component: LayersView,
-    needs: [],
+    needs: ['ink'],
   },
   { id: 'kernels', title: 'Kernels', component: KernelsView, needs: [] },
-  { id: 'step', title: 'Step-through', component: StepTab, needs: ['unit', 'step'] },
-  { id: 'network', title: 'Network', component: NetworkTab, needs: [] },
+  { id: 'step', title: 'Step-through', component: StepTab, needs: ['unit', 'step', 'ink'] },
+  { id: 'network', title: 'Network', component: NetworkTab, needs: ['ink'] },
   {
     id: 'explain',
     title: 'Explain',
