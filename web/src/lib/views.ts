@@ -15,6 +15,8 @@ import NetworkTab from '../components/NetworkTab.svelte';
 import Gallery from '../components/Gallery.svelte';
 import ExplainView from '../components/ExplainView.svelte';
 import MapView from '../components/MapView.svelte';
+import InvarianceView from '../components/InvarianceView.svelte';
+import CompareView from '../components/CompareView.svelte';
 import GlossaryView from '../components/GlossaryView.svelte';
 
 /** A pixel of a layer's output under the pointer (layer −1: the input). */
@@ -95,6 +97,20 @@ export const VIEWS = [
     intro: 'A few thousand test digits laid out by what one layer makes of them, your digit among them: point at a dot to see it, click to load it.',
     component: MapView,
     needs: [],
+  },
+  {
+    id: 'invariance',
+    title: 'Invariance',
+    intro: 'Shift, turn, resize or thicken your drawing with the sliders: the maps and the prediction follow, and each plot shows how long the answer survives.',
+    component: InvarianceView,
+    needs: ['ink'],
+  },
+  {
+    id: 'compare',
+    title: 'Side by side',
+    intro: 'Two models on the same drawing: their answers and a layer of each, chosen on either side.',
+    component: CompareView,
+    needs: ['ink'],
   },
   { id: 'gallery', title: 'Gallery', component: Gallery, needs: [] },
   {
