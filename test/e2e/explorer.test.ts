@@ -201,7 +201,7 @@ describe('views', () => {
     // a max-pool unit: the recomputed winner is the engine's argmax
     await page.getByTestId('step-layer').selectOption({ label: 'pool1 (maxpool2d, 12×12×20)' });
     await page.getByTestId('step-all').click();
-    expect(await page.getByTestId('step-argmax').textContent()).toBe("the engine's recorded argmax is the same pixel");
+    expect(await page.getByTestId('step-argmax').textContent()).toBe('the engine picked the same cell when it ran the network');
     expect(await page.getByTestId('step-sum').getAttribute('data-value')).toBe(await page.getByTestId('step-engine-value').getAttribute('data-value'));
     await page.close();
   }, 60_000);
