@@ -85,8 +85,10 @@ export async function sendFile(req: IncomingMessage, res: ServerResponse, file: 
   const type = CONTENT_TYPES[extname(file.path).toLowerCase()] ?? 'application/octet-stream';
   const compressible = opts.compression !== undefined && isCompressible(type) && file.size >= MIN_COMPRESS_BYTES;
   const enc = compressible ? chooseEncoding(req.headers['accept-encoding']) : null;
-  // each encoding is a different body, so it has its own validator
-  const etag = `"${file.size.toString(16)}-${Math.floor(file.mtimeMs).toString(16)}${enc ? `-${enc}` : ''}"`;
+  // each encoding is a different body, so it has its own validator; a weak one, as the first
+  // compressed copy and the better one made after it differ in bytes, not in what they decode to
+  const base = `"${file.size.toString(16)}-${Math.floor(file.mtimeMs).toString(16)}${enc ? `-${enc}` : ''}"`;
+  const etag = enc ? `W/${base}` : base;
   res.setHeader('ETag', etag);
   res.setHeader('Cache-Control', opts.cacheControl);
   res.setHeader('Content-Type', type);
