@@ -33,6 +33,8 @@ async function drawSeven(page: Page): Promise<void> {
 }
 
 async function shot(page: Page, name: string, width: number, full = false): Promise<void> {
+  // on a phone the views sit below the pad: show the view
+  if (width < 800 && !full && name !== 'term' && name !== 'hover') await page.locator('#view-panel').evaluate((e) => e.scrollIntoView({ block: 'start' }));
   await page.waitForTimeout(250);
   const path = join(dir, `teach-${name}-${width}.png`);
   await page.screenshot({ path, fullPage: full });
