@@ -101,7 +101,7 @@ export const VIEWS = [
   {
     id: 'invariance',
     title: 'Invariance',
-    intro: 'Shift, turn, resize or thicken your drawing with the sliders: the maps and the prediction follow, and each plot shows how long the answer survives.',
+    intro: 'Shift, turn, resize or thicken your drawing with the sliders: the maps and the prediction follow.',
     component: InvarianceView,
     needs: ['ink'],
   },
