@@ -81,6 +81,15 @@ const scenes: Record<string, (width: number) => Promise<void>> = {
     await shot(mlp, 'kernels-mlp', width);
     await mlp.close();
   },
+  async step(width) {
+    const page = await open('?model=mlp&view=step', width);
+    await drawSeven(page);
+    if (await page.getByTestId('step-start').count()) await page.getByTestId('step-start').click();
+    await page.getByTestId('step-all').click();
+    await page.getByTestId('step-weights').scrollIntoViewIfNeeded();
+    await shot(page, 'step-mlp', width);
+    await page.close();
+  },
   async network(width) {
     for (const m of ['tiny', 'lenet', 'mlp']) {
       const page = await open(`?model=${m}&view=network`, width);
