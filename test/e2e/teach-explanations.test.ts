@@ -163,6 +163,19 @@ describe('the Layers view in words', () => {
     expect(await page.locator('[data-testid="layer"] [data-testid="legend"]').count()).toBe(sections);
     expect(await page.getByTestId('logits-label').textContent()).toContain('logits');
     expect(await page.locator('[data-testid="layer"][data-layer="dense2"] [data-testid="legend"]').getAttribute('aria-label')).toMatch(/^colour scale: logit from -/);
+    // a unit of a vector layer reads out too: the logit of class 7, then its probability
+    const grid = page.locator('[data-testid="unit-grid"][data-layer="dense2"]');
+    await grid.scrollIntoViewIfNeeded();
+    const g = await grid.boundingBox();
+    if (!g) throw new Error('dense2 is not visible');
+    await page.mouse.move(g.x + (7.5 * g.width) / 10, g.y + g.height / 2);
+    await expect
+      .poll(() => page.locator('[data-testid="unit-readout"][data-layer="dense2"]').textContent())
+      .toMatch(/^dense2, unit 7 \(class 7\): the logit \(score before softmax\): the sum of 500 products \(input × weight\) \+ bias = -?[\d.]+$/);
+    const pg = await page.locator('[data-testid="unit-grid"][data-layer="probabilities"]').boundingBox();
+    if (!pg) throw new Error('the probabilities are not visible');
+    await page.mouse.move(pg.x + (7.5 * pg.width) / 10, pg.y + pg.height / 2);
+    await expect.poll(() => page.locator('[data-testid="unit-readout"][data-layer="probabilities"]').textContent()).toMatch(/^class 7: the probability e\^z \/ Σ e\^z = [\d.]+ \(\d+\.\d%\)$/);
     const probs = page.getByTestId('probabilities-layer');
     expect(await probs.textContent()).toContain('e^z_i / Σ e^z_j');
     expect(await probs.locator('[data-testid="unit-grid"]').getAttribute('data-units')).toBe('10');
