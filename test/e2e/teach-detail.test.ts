@@ -203,6 +203,23 @@ describe('the kernel sliding over the layer below', () => {
   });
 });
 
+describe('reduced motion', () => {
+  it('with reduced motion asked for, the window jumps from position to position instead of gliding, and nothing plays by itself', async () => {
+    const page = await open('reduced-motion', '?model=lenet&view=step&unit=conv1:300');
+    await drawSeven(page);
+    await page.getByTestId('slide-animation').waitFor();
+    const glide = () => page.getByTestId('anim-window-box').evaluate((e) => getComputedStyle(e).transitionDuration);
+    expect(await glide()).not.toBe('0s');
+    await page.emulateMedia({ reducedMotion: 'reduce' });
+    expect(await glide()).toBe('0s');
+    const frame = await page.getByTestId('anim-frame').getAttribute('data-frame');
+    await page.waitForTimeout(400);
+    expect(await page.getByTestId('anim-frame').getAttribute('data-frame')).toBe(frame);
+    expect(await page.getByTestId('anim-play').getAttribute('aria-pressed')).toBe('false');
+    await page.close();
+  });
+});
+
 describe('where the step-through opens', () => {
   it('the mlp starts on dense1 (not flatten1), with its normalised inputs explained', async () => {
     const page = await open('open-mlp', '?model=mlp&view=step');
