@@ -115,6 +115,24 @@ describe('first screen', () => {
   }, 60_000);
 });
 
+describe('offline', () => {
+  it('reloads and reads the example with the local server stopped, from what the service worker kept', async () => {
+    const own = await startExplorer();
+    const page = await openPage(browser, own, 'offline', '?model=lenet&view=layers');
+    const kept = () => page.evaluate(() => (window.__convscope as { offline?: string[] } | undefined)?.offline ?? []);
+    await expect.poll(async () => (await kept()).some((u) => u.endsWith('/models/lenet.safetensors')), { timeout: 20_000 }).toBe(true);
+    expect((await kept()).some((u) => /\/assets\/index-[^/]+\.js$/.test(u))).toBe(true);
+    await own.close();
+    expect(await fetch(`${own.url}api/models`).then(() => 'answered', () => 'refused')).toBe('refused');
+    await page.reload();
+    await page.waitForFunction(() => window.__convscope?.ready === true, null, { timeout: 20_000 });
+    await expect.poll(() => page.getByTestId('prediction').textContent()).toBe(lenetTrained ? '7' : expect.stringMatching(/^\d$/));
+    expect(await page.getByTestId('model-description').textContent()).toContain('LeNet');
+    expect(await page.locator('[data-testid="feature-map"][data-layer="conv1"]').count()).toBe(20);
+    await page.close();
+  }, 60_000);
+});
+
 describe('bugs a new user met', () => {
   it('1: ink drawn before the model has loaded is read once it arrives', async () => {
     let release: () => void = () => {};
