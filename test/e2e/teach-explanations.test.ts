@@ -13,6 +13,8 @@ import type { Browser, Page } from 'playwright-core';
 import { startServer, type RunningServer } from '../../src/server/server.js';
 import { REPO_ROOT } from '../helpers.js';
 import { GLOSSARY } from '../../web/src/lib/glossary.js';
+import { Sequential } from '../../src/nn/model.js';
+import { ZOO } from '../../src/models/zoo.js';
 import { DIGIT_STROKES, drawStrokes, ensureWebBuild, launchChromium, samplesSoFar, waitForFrames } from './browser.js';
 
 const RESULTS = join(REPO_ROOT, 'test-results');
@@ -55,13 +57,14 @@ async function drawSeven(page: Page): Promise<void> {
 const overflowX = (page: Page): Promise<number> => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
 
 describe('every layer kind explained where its name appears', () => {
-  it("lenet's and the cnn's strip: each kind's name opens its paragraph and formula; Enter opens, Escape closes and returns focus", async () => {
+  it("the cnn's, the mlp's and tiny's strips: each kind's name opens its paragraph and formula; Enter opens, Escape closes and returns focus", async () => {
     const page = await open('terms', '?model=cnn&view=layers');
     const seen = new Set<string>();
     for (const model of ['cnn', 'mlp', 'tiny']) {
       await page.getByTestId('model-picker').selectOption(model);
-      await expect.poll(() => page.locator('[data-testid="arch-layer"] [data-testid="term"]').count(), { timeout: 15_000 }).toBeGreaterThan(3);
-      await page.waitForFunction(() => window.__convscope?.ready === true);
+      // the new model loads asynchronously: wait until the strip shows its layers (names repeat across models)
+      const names = ['input', ...new Sequential(ZOO[model].spec, 0).layers.map((l) => l.name)];
+      await expect.poll(() => page.getByTestId('arch-layer').evaluateAll((els) => els.map((e) => e.getAttribute('data-layer'))), { timeout: 15_000 }).toEqual(names);
       const terms = page.locator('[data-testid="arch-layer"] [data-testid="term"]');
       const n = await terms.count();
       for (let i = 0; i < n; i++) {
