@@ -270,8 +270,10 @@ describe('invariance, hands on', () => {
     const bar = Number(await page.locator(`[data-testid="prob"][data-digit="${predicted}"]`).getAttribute('data-value'));
     expect(Math.abs(p0 - bar)).toBeLessThan(1e-6);
     for (const axis of ['shiftX', 'shiftY', 'rotate', 'scale', 'thicken']) {
-      expect((await page.getByTestId(`inv-plot-${axis}`).getAttribute('data-probs'))?.split(',')).toHaveLength(17);
+      await expect.poll(async () => (await page.getByTestId(`inv-plot-${axis}`).getAttribute('data-probs'))?.split(',').length).toBe(17);
     }
+    // at rest, the plots are of this drawing: each one's middle (or, for scale, its value 1×) is the live probability
+    await expect.poll(async () => Math.abs(Number((await page.getByTestId('inv-plot-shiftX').getAttribute('data-probs'))?.split(',')[8]) - p0)).toBeLessThan(1e-5);
     const input0 = await pixelsOf(page, '[data-testid="inv-input"]');
     const map0 = await pixelsOf(page, '[data-testid="layer-pick-invariance"] [data-testid="feature-map"]');
     const shiftProbs0 = await page.getByTestId('inv-plot-shiftX').getAttribute('data-probs');
@@ -280,8 +282,9 @@ describe('invariance, hands on', () => {
     await page.keyboard.press('End');
     const p1 = Number(await answer.getAttribute('data-probability'));
     expect(p1).not.toBe(p0);
-    const atEight = Number((await page.getByTestId('inv-plot-shiftX').getAttribute('data-probs'))?.split(',')[16]);
-    expect(Math.abs(atEight - p1)).toBeLessThan(1e-5);
+    // the plots are redrawn a moment after the slider comes to rest
+    const pointAt = async (axis: string, i: number): Promise<number> => Number((await page.getByTestId(`inv-plot-${axis}`).getAttribute('data-probs'))?.split(',')[i]);
+    await expect.poll(async () => Math.abs((await pointAt('shiftX', 16)) - p1)).toBeLessThan(1e-5);
     expect(await pixelsOf(page, '[data-testid="inv-input"]')).not.toBe(input0);
     expect(await pixelsOf(page, '[data-testid="layer-pick-invariance"] [data-testid="feature-map"]')).not.toBe(map0);
 
@@ -289,9 +292,8 @@ describe('invariance, hands on', () => {
     await page.getByTestId('inv-slider-rotate').focus();
     await page.keyboard.press('End');
     const p2 = Number(await answer.getAttribute('data-probability'));
-    const at90 = Number((await page.getByTestId('inv-plot-rotate').getAttribute('data-probs'))?.split(',')[16]);
-    expect(Math.abs(at90 - p2)).toBeLessThan(1e-5);
-    expect(await page.getByTestId('inv-plot-shiftX').getAttribute('data-probs')).not.toBe(shiftProbs0);
+    await expect.poll(async () => Math.abs((await pointAt('rotate', 16)) - p2)).toBeLessThan(1e-5);
+    await expect.poll(() => page.getByTestId('inv-plot-shiftX').getAttribute('data-probs')).not.toBe(shiftProbs0);
 
     await page.getByTestId('inv-reset').click();
     expect(Math.abs(Number(await answer.getAttribute('data-probability')) - p0)).toBeLessThan(1e-6);
