@@ -134,6 +134,9 @@ describe('the Layers view in words', () => {
   it('reads out the conv2 unit under the pointer ("conv2, kernel 13, at row 3 col 5: … 500 products + bias = v") with the engine\'s value', async () => {
     const page = await open('readout', '?model=lenet&view=layers');
     await drawSeven(page);
+    // from the keyboard: a focused map reads out its strongest pixel
+    await page.locator('[data-testid="feature-map"][data-layer="conv1"]').nth(4).focus();
+    await expect.poll(() => page.locator('[data-testid="unit-readout"][data-layer="conv1"]').textContent()).toMatch(/^conv1, kernel 4, at row \d+ col \d+: the sum of 5×5×1 = 25 products \+ bias = /);
     const map = page.locator('[data-testid="feature-map"][data-layer="conv2"]').nth(13);
     await map.scrollIntoViewIfNeeded();
     const box = await map.boundingBox();
