@@ -96,6 +96,24 @@ describe('every layer kind explained where its name appears', () => {
     await page.close();
   }, 90_000);
 
+  it("the mlp's Layers view: deskewing, normalisation, activation, softmax, logits and probabilities each open from their names", async () => {
+    const page = await open('terms-layers', '?model=mlp&view=layers');
+    const terms = page.locator('[data-testid="view-layers"] [data-testid="term"]');
+    await expect.poll(() => terms.count(), { timeout: 15_000 }).toBeGreaterThan(8);
+    const ids = [...new Set(await terms.evaluateAll((els) => els.map((e) => e.getAttribute('data-term') ?? '')))];
+    for (const id of ['input', 'deskew', 'normalisation', 'flatten', 'dense', 'sigmoid', 'activation', 'logit', 'probability', 'softmax']) expect(ids, id).toContain(id);
+    for (const id of ids) {
+      const t = page.locator(`[data-testid="view-layers"] [data-testid="term"][data-term="${id}"]`).first();
+      await t.click();
+      const card = page.locator(`[data-testid="term-popover"][data-term="${id}"]`);
+      await card.waitFor();
+      expect(await card.getByTestId('term-formula').textContent()).toBe(GLOSSARY.find((e) => e.id === id)?.formula);
+      await page.keyboard.press('Escape');
+      await expect.poll(() => card.count()).toBe(0);
+    }
+    await page.close();
+  }, 60_000);
+
   it('the glossary view lists every layer kind (conv … normalisation) and term, and a card links to its entry', async () => {
     const page = await open('glossary', '?model=mlp&view=glossary');
     const ids = await page.getByTestId('glossary-entry').evaluateAll((els) => els.map((e) => e.getAttribute('data-term')));
