@@ -25,6 +25,8 @@ export interface OpenOptions {
   context?: BrowserContextOptions;
   /** wait until a model is loaded and the kernels chosen (default true) */
   ready?: boolean;
+  /** not in a vitest test (the screenshot script): no screenshot-on-failure hook */
+  outsideTest?: boolean;
   /** runs before the page is loaded (routes, network emulation) */
   before?: (page: Page) => Promise<void>;
 }
@@ -34,11 +36,14 @@ export async function openPage(browser: Browser, server: RunningServer, name: st
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  onTestFailed(async () => {
-    mkdirSync(RESULTS, { recursive: true });
-    await page.screenshot({ path: join(RESULTS, `e2e-${name}.png`), fullPage: true }).catch(() => {});
-    if (errors.length) console.error(`page errors in ${name}:\n${errors.join('\n')}`);
-  });
+  // inside a test, keep a screenshot if it fails (the screenshot script calls this outside any test)
+  if (!opts.outsideTest) {
+    onTestFailed(async () => {
+      mkdirSync(RESULTS, { recursive: true });
+      await page.screenshot({ path: join(RESULTS, `e2e-${name}.png`), fullPage: true }).catch(() => {});
+      if (errors.length) console.error(`page errors in ${name}:\n${errors.join('\n')}`);
+    });
+  }
   await opts.before?.(page);
   await page.goto(`${server.url}${query}`);
   if (opts.ready ?? true) {

@@ -1,7 +1,8 @@
 /**
  * Measures what the explorer's first screen costs to deliver: every response's bytes on the wire
  * (Chromium's encodedDataLength) and its uncompressed size, and the time to the first prediction on
- * a throttled connection (Chromium's network emulation, as DevTools' presets). Not a test:
+ * a throttled connection (Chromium's network emulation, as DevTools' presets), and when the pad
+ * first shows ink (the opening example; builds without one never do, and wait out the model). Not a test:
  *   npx tsx test/e2e/measure-delivery.ts [--web DIR] [--server MODULE] [--kbps 1600] [--rtt 150]
  * --server loads startServer from another checkout (an older commit) to compare before and after.
  */
@@ -46,13 +47,20 @@ try {
       const t0 = Date.now();
       await page.goto(`${server.url}?model=lenet`);
       const html = Date.now() - t0;
+      // the pad's example shows once the app has mounted, before the model file has arrived
+      await page.waitForFunction(() => {
+        const c = document.querySelector('[data-testid="drawpad"]') as HTMLCanvasElement | null;
+        const d = c?.getContext('2d')?.getImageData(0, 0, c.width, c.height).data;
+        return d !== undefined && d.some((v, i) => i % 4 === 0 && v > 128);
+      }, null, { timeout: 30_000, polling: 50 }).catch(() => null);
+      const ink = Date.now() - t0;
       await page.waitForFunction(() => window.__convscope?.ready === true, null, { timeout: 120_000, polling: 50 });
       const ready = Date.now() - t0;
       await page.waitForTimeout(500);
       const rows = [...sizes].map(([id, s]) => ({ url: (urls.get(id) ?? id).replace(server.url, '/'), ...s }));
       const total = (f: (r: (typeof rows)[number]) => boolean) => rows.filter(f).reduce((a, r) => ({ wire: a.wire + r.wire, body: a.body + r.body }), { wire: 0, body: 0 });
       const kb = (n: number) => `${(n / 1000).toFixed(1)} kB`;
-      console.log(`\n${throttled ? `throttled ${kbps} kbit/s, ${values.rtt} ms RTT` : 'unthrottled'}: document ${html} ms, model loaded and first prediction drawn ${ready} ms`);
+      console.log(`\n${throttled ? `throttled ${kbps} kbit/s, ${values.rtt} ms RTT` : 'unthrottled'}: document ${html} ms, ink on the pad ${ink} ms, model loaded and first prediction drawn ${ready} ms`);
       if (!throttled) {
         for (const r of rows.sort((a, b) => b.body - a.body)) console.log(`  ${r.url.slice(0, 60).padEnd(60)} ${kb(r.wire).padStart(10)} on the wire, ${kb(r.body).padStart(10)} uncompressed`);
         const app = total((r) => !r.url.includes('/models/'));
