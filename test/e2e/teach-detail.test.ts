@@ -235,6 +235,22 @@ describe('where the step-through opens', () => {
     await page.close();
   });
 
+  it('a position typed outside the layer is refused in words, and the unit shown stays', async () => {
+    const page = await open('position', '?model=lenet&view=step&unit=pool1:0');
+    await drawSeven(page);
+    await page.getByTestId('step-through').waitFor();
+    // a position outside the layer is refused in words, and the unit shown stays
+    await page.getByLabel('row', { exact: true }).fill('99');
+    await page.getByLabel('row', { exact: true }).press('Enter');
+    expect(await page.getByTestId('step-position-error').textContent()).toBe('pool1 has no row 99: rows go from 0 to 11; the unit shown is unchanged');
+    expect(await page.evaluate(() => new URLSearchParams(location.search).get('unit'))).toBe('pool1:0');
+    await page.getByLabel('row', { exact: true }).fill('3');
+    await page.getByLabel('row', { exact: true }).press('Enter');
+    await expect.poll(() => page.evaluate(() => new URLSearchParams(location.search).get('unit'))).toBe('pool1:36');
+    expect(await page.getByTestId('step-position-error').count()).toBe(0);
+    await page.close();
+  });
+
   it('the output layer opens on the predicted digit and ends on its probability (softmax), equal to the prediction bar', async () => {
     const page = await open('open-output', '?model=lenet&view=step');
     await drawSeven(page);
