@@ -58,6 +58,13 @@ describe('phone, 390 px', () => {
     expect((grid?.x ?? 0) + (grid?.width ?? Infinity)).toBeLessThanOrEqual(390);
     expect(await cutOff(page)).toEqual([]);
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    // every view of LeNet as well (the map and the gallery without data say how to add it)
+    for (const tab of await page.getByRole('tab').evaluateAll((els) => els.map((e) => e.getAttribute('data-testid') ?? ''))) {
+      await page.getByTestId(tab).tap();
+      await page.waitForTimeout(1200);
+      expect(await cutOff(page), tab).toEqual([]);
+    }
+    await page.getByTestId('tab-layers').tap();
     for (const name of ['cnn', 'mlp', 'tiny']) {
       await page.getByTestId('model-picker').selectOption(name);
       await expect.poll(() => page.locator('.input figcaption').count()).toBe(1);
