@@ -113,6 +113,12 @@ describe('desktop, 1366 px', () => {
       expect(b.right).toBeLessThanOrEqual(1366);
     }
     expect(await strip.evaluate((e) => e.scrollWidth <= e.clientWidth)).toBe(true);
+    // on a tablet too, and the view tabs as well: all in sight, none scrolled away
+    await page.setViewportSize({ width: 768, height: 1024 });
+    await page.waitForTimeout(300);
+    const rights = await page.locator('ol.arch [data-testid="arch-layer"], [role="tab"]').evaluateAll((els) => els.map((e) => ({ what: e.getAttribute('data-testid') ?? e.getAttribute('data-layer'), right: e.getBoundingClientRect().right })));
+    expect(rights.length).toBeGreaterThan(11);
+    for (const r of rights) expect(r.right, `${r.what} at 768 px`).toBeLessThanOrEqual(768);
   }, 60_000);
 });
 
