@@ -1,4 +1,3 @@
-// @ts-check
 /**
  * The explorer's service worker: keeps what the page needs (the app shell, its hashed scripts and
  * styles, /api/models and the model files the page has loaded) so that the page reloads and
