@@ -45,6 +45,7 @@ try {
 
   const empty = await openPage(browser, server, 'shot', '?model=lenet&view=layers', PHONE);
   await empty.getByTestId('clear').tap();
+  await empty.getByTestId('empty-pad').evaluate((e) => e.scrollIntoView({ block: 'start' }));
   await shot(empty, 'first-screen-empty-390.png');
 
   const pixel = await openPage(browser, server, 'shot', '?model=lenet&view=layers', DESK);
