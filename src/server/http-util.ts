@@ -1,9 +1,11 @@
 /**
  * The server's HTTP plumbing: the headers every response carries (cross-origin isolation and the
- * content security policy), JSON replies, the error type handlers throw, and bounded body reading.
+ * content security policy), JSON replies (compressed when the client accepts it), the error type
+ * handlers throw, and bounded body reading.
  * It knows no routes and no files: server.ts dispatches, api.ts and static-files.ts answer.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { MIN_COMPRESS_BYTES, chooseEncoding, compressSync } from './compression.js';
 
 /**
  * Cross-origin isolation (COOP + COEP) lets the app use SharedArrayBuffer for multi-threaded
@@ -60,9 +62,13 @@ export function applySecurityHeaders(res: ServerResponse): void {
 
 export function sendJson(req: IncomingMessage, res: ServerResponse, status: number, body: unknown, headers: Readonly<Record<string, string>> = {}): void {
   const text = JSON.stringify(body);
-  const bytes = Buffer.from(text, 'utf8');
+  const plain = Buffer.from(text, 'utf8');
+  const enc = plain.length >= MIN_COMPRESS_BYTES ? chooseEncoding(req.headers['accept-encoding']) : null;
+  const bytes = enc ? compressSync(plain, enc) : plain;
   res.statusCode = status;
   res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Vary', 'Accept-Encoding');
+  if (enc) res.setHeader('Content-Encoding', enc);
   res.setHeader('Content-Length', String(bytes.length));
   res.setHeader('Cache-Control', 'no-store');
   // answering before the body is read: close afterwards rather than let Node read (and discard) the rest

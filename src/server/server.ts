@@ -22,6 +22,7 @@ import { ModelRegistry } from './model-registry.js';
 import { ModelUploads } from './model-upload.js';
 import { DataFiles, type DataFilesOptions } from './data-files.js';
 import { pathSegments, resolveInside, sendBytes, sendFile } from './static-files.js';
+import { CompressedFiles } from './compression.js';
 
 /** The repository (or installed package) root: two levels up from src/server or dist/server. */
 export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -95,6 +96,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const timeouts = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
   const models = new ModelRegistry(modelsDir);
+  const compression = new CompressedFiles();
   const ctx = {
     models,
     digits: new DigitStore(dataDir, { log, ...(opts.dataChecksums ? { checksums: opts.dataChecksums } : {}) }),
@@ -124,7 +126,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
         return;
       }
       const file = await resolveInside(modelsDir, segments.slice(1), rawPath);
-      sendFile(req, res, file, { cacheControl: 'no-cache' });
+      await sendFile(req, res, file, { cacheControl: 'no-cache', compression });
       return;
     }
     const rel = segments.length === 0 ? ['index.html'] : segments;
@@ -142,7 +144,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       throw e;
     }
     // Vite puts content-hashed names under assets/: those never change, everything else revalidates
-    sendFile(req, res, file, { cacheControl: rel[0] === 'assets' ? 'public, max-age=31536000, immutable' : 'no-cache' });
+    await sendFile(req, res, file, { cacheControl: rel[0] === 'assets' ? 'public, max-age=31536000, immutable' : 'no-cache', compression });
   };
 
   /** /models/NAME.safetensors for a model read from NAME.onnx (and no NAME.safetensors): the converted file. */

@@ -5,10 +5,11 @@
  * lie inside the directory's real path. It does not list directories or guess SPA routes.
  */
 import { createReadStream } from 'node:fs';
-import { realpath, stat } from 'node:fs/promises';
+import { readFile, realpath, stat } from 'node:fs/promises';
 import { extname, join, sep } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HttpError, hasUnreadBody } from './http-util.js';
+import { MIN_COMPRESS_BYTES, chooseEncoding, isCompressible, type CompressedFiles } from './compression.js';
 
 const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8',
@@ -72,18 +73,38 @@ export async function resolveInside(root: string, segments: readonly string[], s
 export interface ServeOptions {
   /** Cache-Control for the reply: content-hashed assets may be cached forever, the rest revalidates. */
   cacheControl: string;
+  /** Compressed copies for clients that accept them (text, scripts, wasm); without it, files go as they are. */
+  compression?: CompressedFiles;
 }
 
-/** Streams a file resolved by resolveInside, answering If-None-Match with 304. */
-export function sendFile(req: IncomingMessage, res: ServerResponse, file: { path: string; size: number; mtimeMs: number }, opts: ServeOptions): void {
-  const etag = `"${file.size.toString(16)}-${Math.floor(file.mtimeMs).toString(16)}"`;
+/**
+ * Sends a file resolved by resolveInside, answering If-None-Match with 304: compressed (brotli or
+ * gzip, per Accept-Encoding) when it is text or code and the options carry a cache, else streamed.
+ */
+export async function sendFile(req: IncomingMessage, res: ServerResponse, file: { path: string; size: number; mtimeMs: number }, opts: ServeOptions): Promise<void> {
+  const type = CONTENT_TYPES[extname(file.path).toLowerCase()] ?? 'application/octet-stream';
+  const compressible = opts.compression !== undefined && isCompressible(type) && file.size >= MIN_COMPRESS_BYTES;
+  const enc = compressible ? chooseEncoding(req.headers['accept-encoding']) : null;
+  // each encoding is a different body, so it has its own validator; a weak one, as the first
+  // compressed copy and the better one made after it differ in bytes, not in what they decode to
+  const base = `"${file.size.toString(16)}-${Math.floor(file.mtimeMs).toString(16)}${enc ? `-${enc}` : ''}"`;
+  const etag = enc ? `W/${base}` : base;
   res.setHeader('ETag', etag);
   res.setHeader('Cache-Control', opts.cacheControl);
-  res.setHeader('Content-Type', CONTENT_TYPES[extname(file.path).toLowerCase()] ?? 'application/octet-stream');
+  res.setHeader('Content-Type', type);
+  if (compressible) res.setHeader('Vary', 'Accept-Encoding');
   if (hasUnreadBody(req)) res.setHeader('Connection', 'close');
   if (req.headers['if-none-match'] === etag) {
     res.statusCode = 304;
     res.end();
+    return;
+  }
+  if (enc && opts.compression) {
+    const body = await opts.compression.get(file, enc, () => readFile(file.path));
+    res.statusCode = 200;
+    res.setHeader('Content-Encoding', enc);
+    res.setHeader('Content-Length', String(body.length));
+    res.end(req.method === 'HEAD' ? undefined : body);
     return;
   }
   res.statusCode = 200;

@@ -97,7 +97,8 @@ describe('explain view: attributions', () => {
     const page = await open('attributions');
     expect(await page.getByTestId('tab-explain').getAttribute('aria-selected')).toBe('true');
     await page.getByTestId('view-explain').waitFor();
-    // empty pad: a short message, no maps stretched over nothing
+    // empty pad (the page opens with an example digit: clear it): a short message, no maps stretched over nothing
+    await page.getByTestId('clear').click();
     await page.getByTestId('explain-empty').waitFor();
     expect(await page.locator('canvas[data-testid^="explain-map-"]').count()).toBe(0);
 

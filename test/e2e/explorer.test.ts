@@ -188,7 +188,7 @@ describe('views', () => {
     expect(await page.getByTestId('step-products').locator('.cell').count()).toBe(25);
 
     // conv2 sums over 20 input channels; ↓ moves through them
-    await page.getByTestId('step-layer').selectOption({ label: 'conv2 (conv2d, 8×8×50)' });
+    await page.getByTestId('step-layer').selectOption({ label: 'conv2 (convolution, 8×8×50)' });
     await page.getByTestId('step-through').focus();
     await page.keyboard.press('End');
     const ch = Number(await page.getByTestId('step-channel').textContent());
@@ -199,9 +199,9 @@ describe('views', () => {
     expect(Math.abs(s2 - e2)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(e2)));
 
     // a max-pool unit: the recomputed winner is the engine's argmax
-    await page.getByTestId('step-layer').selectOption({ label: 'pool1 (maxpool2d, 12×12×20)' });
+    await page.getByTestId('step-layer').selectOption({ label: 'pool1 (max pooling, 12×12×20)' });
     await page.getByTestId('step-all').click();
-    expect(await page.getByTestId('step-argmax').textContent()).toBe("the engine's recorded argmax is the same pixel");
+    expect(await page.getByTestId('step-argmax').textContent()).toBe('the engine picked the same cell when it ran the network');
     expect(await page.getByTestId('step-sum').getAttribute('data-value')).toBe(await page.getByTestId('step-engine-value').getAttribute('data-value'));
     await page.close();
   }, 60_000);

@@ -3,14 +3,15 @@
  * views, per model and view, from the app's own log (web/src/lib/latency.ts: t0 = the pointermove
  * event's timeStamp; the frame that handles it preprocesses, runs the network and redraws every
  * view synchronously, and stops the clock after Svelte has flushed the DOM and canvases).
- * Not a test: run it with `npx tsx test/e2e/measure-latency.ts`; it prints a table and JSON.
+ * Not a test: run it with `npx tsx test/e2e/measure-latency.ts [view,view…]`; it prints a table and JSON.
  */
 import { startServer } from '../../src/server/server.js';
 import { ZOO_NAMES } from '../../src/models/zoo.js';
 import type { ModelsResponse } from '../../src/server/api-types.js';
 import { DIGIT_STROKES, drawStrokes, ensureWebBuild, launchChromium, samplesSoFar, waitForFrames } from './browser.js';
 
-const VIEWS = ['layers', 'step', 'network'] as const;
+/** the views measured: layers, step and network, or those named in the first argument (`invariance,compare`) */
+const VIEWS: readonly string[] = process.argv[2] ? process.argv[2].split(',') : ['layers', 'step', 'network'];
 const ROUNDS = 4;
 
 function quantile(xs: number[], q: number): number {
@@ -31,7 +32,7 @@ try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
       const unit = view === 'step' ? '&unit=' + (name === 'mlp' ? 'dense1:3' : 'conv1:100') : '';
       await page.goto(`${server.url}?model=${name}&view=${view}${unit}`);
-      await page.waitForFunction(() => window.__convscope?.ready === true && window.__convscope.engine !== undefined);
+      await page.waitForFunction(() => window.__convscope?.ready === true && window.__convscope.engine !== undefined, null, { timeout: 120_000 });
       const engine = await page.evaluate(() => window.__convscope?.engine ?? '?');
       for (let r = 0; r < ROUNDS; r++) {
         await page.getByTestId('clear').click();

@@ -18,11 +18,11 @@ export interface LatencySample {
 
 declare global {
   interface Window {
-    __convscope?: { samples: LatencySample[]; ready: boolean; engine?: string };
+    __convscope?: { samples: LatencySample[]; ready: boolean; engine?: string; offline?: string[] };
   }
 }
 
-export function latencyLog(): { samples: LatencySample[]; ready: boolean; engine?: string } {
+export function latencyLog(): { samples: LatencySample[]; ready: boolean; engine?: string; offline?: string[] } {
   window.__convscope ??= { samples: [], ready: false };
   return window.__convscope;
 }

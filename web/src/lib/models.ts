@@ -6,6 +6,7 @@
 import { Sequential } from '../../../src/nn/model.js';
 import { decodeModelFile } from '../../../src/io/model-file.js';
 import { UNTRAINED_SEED, type ModelInfo } from '../../../src/server/api-types.js';
+import { readWithProgress, type DownloadProgress } from './download-progress.js';
 
 const cache = new Map<string, Promise<Sequential>>();
 
@@ -14,7 +15,8 @@ export function modelKey(info: ModelInfo): string {
   return `${info.name}|${info.file ?? 'untrained'}`;
 }
 
-export function loadModel(info: ModelInfo): Promise<Sequential> {
+/** The model, fetched once; onProgress hears the file's bytes arrive (only the first caller's download reports). */
+export function loadModel(info: ModelInfo, onProgress: (p: DownloadProgress) => void = () => {}): Promise<Sequential> {
   const key = modelKey(info);
   let p = cache.get(key);
   if (!p) {
@@ -22,7 +24,7 @@ export function loadModel(info: ModelInfo): Promise<Sequential> {
       if (info.file === null) return new Sequential(info.spec, UNTRAINED_SEED);
       const res = await fetch(info.file);
       if (!res.ok) throw new Error(`could not fetch ${info.file}: HTTP ${res.status}`);
-      const bytes = new Uint8Array(await res.arrayBuffer());
+      const bytes = await readWithProgress(res, onProgress);
       return decodeModelFile(bytes, `${info.name}.safetensors`).model;
     })();
     p.catch(() => cache.delete(key));

@@ -3,12 +3,14 @@
  * reloaded. Reading trusts nothing: unknown values fall back to defaults (the views are those of
  * the registry, views.ts; the first is the default). Writing replaces the history entry rather
  * than piling one up per click. The Explain view's channel (&layer=&channel=, looks-for-url.ts)
- * is its panel's to write, and the Map view's (&maplayer=&method=&digits=, map-url.ts) that view's;
+ * is its panel's to write, the Map view's (&maplayer=&method=&digits=, map-url.ts) that view's,
+ * and Side by side's (&with=) and Invariance's (&shiftX=&rotate=…, hands-on-url.ts) theirs;
  * writing the app's settings keeps them while their view is open.
  */
 import { VIEW_IDS, type ViewId } from './views.js';
 import { FOCUS_VIEW, readFocus, withFocus } from './looks-for-url.js';
 import { MAP_VIEW, readMapSettings, withMapSettings } from './map-url.js';
+import { COMPARE_VIEW, INVARIANCE_VIEW, readCompareWith, readTransform, withCompareWith, withTransform } from './hands-on-url.js';
 
 export interface UrlState {
   model: string | null;
@@ -45,6 +47,8 @@ export function writeUrlState(s: UrlState): void {
   const focus = s.view === FOCUS_VIEW ? readFocus(location.search) : null;
   let search = withFocus(`?${q.toString()}`, focus);
   if (s.view === MAP_VIEW) search = withMapSettings(search, readMapSettings(location.search));
+  if (s.view === COMPARE_VIEW) search = withCompareWith(search, readCompareWith(location.search));
+  if (s.view === INVARIANCE_VIEW) search = withTransform(search, readTransform(location.search));
   const url = `${location.pathname}${search}${location.hash}`;
   if (url !== `${location.pathname}${location.search}${location.hash}`) history.replaceState(null, '', url);
 }

@@ -18,6 +18,9 @@ import MapView from '../components/MapView.svelte';
 import TrainView from '../components/TrainView.svelte';
 import type { LocalModel } from './local-models.js';
 import CameraView from '../components/CameraView.svelte';
+import InvarianceView from '../components/InvarianceView.svelte';
+import CompareView from '../components/CompareView.svelte';
+import GlossaryView from '../components/GlossaryView.svelte';
 
 /** A pixel of a layer's output under the pointer (layer −1: the input). */
 export interface Hover {
@@ -59,9 +62,11 @@ export type ViewProps = {
 /**
  * What a view needs from the app beyond the model and the trace (which every view gets):
  * 'unit' — it shows the selected unit, so the input view outlines that unit's receptive field;
- * 'step' — it walks through steps, and the current one is kept in the URL (?step=).
+ * 'step' — it walks through steps, and the current one is kept in the URL (?step=);
+ * 'ink' — it shows the network's response to the drawing, so an empty pad shows a note instead
+ *   (a blank image's response is only biases, drawn on a colour scale stretched over nothing).
  */
-export type ViewNeed = 'unit' | 'step';
+export type ViewNeed = 'unit' | 'step' | 'ink';
 
 export interface ViewEntry {
   /** the ?view= value, and the tab's and panel's data-testid suffix */
@@ -79,11 +84,11 @@ export const VIEWS = [
     title: 'Layers',
     intro: "Every layer's output for the current input. Point at a pixel to see its receptive field in the input; click it to step through its computation.",
     component: LayersView,
-    needs: [],
+    needs: ['ink'],
   },
   { id: 'kernels', title: 'Kernels', component: KernelsView, needs: [] },
-  { id: 'step', title: 'Step-through', component: StepTab, needs: ['unit', 'step'] },
-  { id: 'network', title: 'Network', component: NetworkTab, needs: [] },
+  { id: 'step', title: 'Step-through', component: StepTab, needs: ['unit', 'step', 'ink'] },
+  { id: 'network', title: 'Network', component: NetworkTab, needs: ['ink'] },
   {
     id: 'explain',
     title: 'Explain',
@@ -99,6 +104,20 @@ export const VIEWS = [
     needs: [],
   },
   {
+    id: 'invariance',
+    title: 'Invariance',
+    intro: 'Shift, turn, resize or thicken your drawing with the sliders: the maps and the prediction follow.',
+    component: InvarianceView,
+    needs: ['ink'],
+  },
+  {
+    id: 'compare',
+    title: 'Side by side',
+    intro: 'Two models on the same drawing: their answers and a layer of each, chosen on either side.',
+    component: CompareView,
+    needs: ['ink'],
+  },
+  {
     id: 'train',
     title: 'Train',
     intro: 'Train a network here and watch it learn: kernels that start as noise, curves, mistakes. With live on, the pad and every view use the model as it trains.',
@@ -111,6 +130,13 @@ export const VIEWS = [
     title: 'Camera',
     intro: 'Digits held up to a camera, read live: every digit in the frame boxed and read, and the largest (or the one you click) through every layer.',
     component: CameraView,
+    needs: [],
+  },
+  {
+    id: 'glossary',
+    title: 'Glossary',
+    intro: 'Every layer kind and term the explorer uses, each with its formula. A dotted underline anywhere opens the same explanation in place.',
+    component: GlossaryView,
     needs: [],
   },
 ] as const satisfies readonly ViewEntry[];
