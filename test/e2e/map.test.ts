@@ -179,6 +179,10 @@ describe('the map view', () => {
   it('moves the marker as the drawing changes, shows the digit under the pointer, loads it on a click, and redraws for another layer', async () => {
     const page = await open('marker', '?model=lenet&view=map');
     await mapDrawn(page);
+    // the page opens with the example digit on the pad, so its marker is there until Clear
+    await page.getByTestId('map-current').waitFor();
+    await page.getByTestId('clear').click();
+    await page.getByTestId('map-current').waitFor({ state: 'detached' });
     expect(await page.getByTestId('map-current').count()).toBe(0);
     // half a 7, then the rest: the marker follows the drawing
     const seven = DIGIT_STROKES['7'][0];
