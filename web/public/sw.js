@@ -30,7 +30,11 @@ self.addEventListener('message', (event) => {
     (async () => {
       const cache = await caches.open(CACHE);
       for (const url of urls) {
-        if (await cache.match(url)) continue;
+        // the page and the model list are small and refreshed, so an offline reload after an
+        // upgrade finds the new page and the assets it names; assets never change and model
+        // files are large, so a copy already kept stays
+        const path = new URL(url).pathname;
+        if (path !== '/' && path !== '/api/models' && (await cache.match(url))) continue;
         const res = await fetch(url).catch(() => null);
         if (res && res.ok) await cache.put(url, res);
       }
