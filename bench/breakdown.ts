@@ -10,7 +10,7 @@
  */
 import { kernels, setKernels, withKernelScratch, type Kernels } from '../src/engine/kernels/index.js';
 import { Tensor } from '../src/engine/tensor.js';
-import { loadDataset } from '../src/data/node-source.js';
+import { formatProgress, loadDataset } from '../src/data/node-source.js';
 import { splitSource } from '../src/data/split-source.js';
 import { Sequential } from '../src/nn/model.js';
 import { computeLoss } from '../src/nn/losses.js';
@@ -76,7 +76,7 @@ function timeLayer(layer: Layer, t: Timers, current: { key: string }): void {
 async function main(argv: string[]): Promise<void> {
   const [name = 'tiny', kind = 'wasm', threads = '1', batchesText = '300'] = argv;
   if (kind !== 'ts' && kind !== 'wasm') throw new Error(`breakdown: kernels must be ts or wasm, got ${JSON.stringify(kind)}`);
-  const data = await loadDataset({ dataset: 'mnist', dataDir: process.env['CONVSCOPE_DATA'] ?? '../shared/mnist', download: false });
+  const data = await loadDataset({ dataset: 'mnist', onProgress: (p) => console.error(formatProgress(p)) });
   const source = splitSource(data.train);
   const installed = await useKernels({ kind: kind as KernelKind, threads: Number(threads), fma: process.env['CONVSCOPE_FMA'] !== 'off' });
   const t: Timers = new Map();

@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { loadDataset } from '../src/data/node-source.js';
+import { formatProgress, loadDataset } from '../src/data/node-source.js';
 import { splitSource } from '../src/data/split-source.js';
 import { BENCH_MODELS, type BenchModel } from './figures.js';
 import { inferThroughput, trainThroughput } from './convscope.js';
@@ -63,7 +63,7 @@ async function main(argv: string[]): Promise<void> {
   const [model = 'lenet', kind = 'wasm', threads = '1', batches = '60', what = 'train'] = argv;
   if (!(BENCH_MODELS as readonly string[]).includes(model)) throw new Error(`profile: unknown model ${JSON.stringify(model)}, expected ${BENCH_MODELS.join(', ')}`);
   if (kind !== 'ts' && kind !== 'wasm') throw new Error(`profile: kernels must be ts or wasm, got ${JSON.stringify(kind)}`);
-  const data = await loadDataset({ dataset: 'mnist', dataDir: process.env['CONVSCOPE_DATA'] ?? '../shared/mnist', download: false });
+  const data = await loadDataset({ dataset: 'mnist', onProgress: (p) => console.error(formatProgress(p)) });
   const installed = await useKernels({ kind: kind as KernelKind, threads: Number(threads), fma: process.env['CONVSCOPE_FMA'] !== 'off' });
   try {
     // One training run covers at most the 60,000 training images; longer profiles repeat it.
