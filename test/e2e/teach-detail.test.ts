@@ -5,49 +5,12 @@
  * as a probability, the normalised inputs explained), the invariance sliders and their plots, two
  * models side by side, and bugs 3, 4 and 8 of issue 11 (each test failed before its fix).
  */
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { startServer, type RunningServer } from '../../src/server/server.js';
-import { REPO_ROOT } from '../helpers.js';
-import { DIGIT_STROKES, drawStrokes, ensureWebBuild, launchChromium, samplesSoFar, waitForFrames } from './browser.js';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { drawSeven, useTeachPages } from './teach-page.js';
 
-const RESULTS = join(REPO_ROOT, 'test-results');
-let server: RunningServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  ensureWebBuild();
-  server = await startServer({ port: 0, log: () => {} });
-  browser = await launchChromium();
-}, 180_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
-
-async function open(name: string, query: string, viewport = { width: 1366, height: 900 }): Promise<Page> {
-  const page = await browser.newPage({ viewport });
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  onTestFailed(async () => {
-    mkdirSync(RESULTS, { recursive: true });
-    await page.screenshot({ path: join(RESULTS, `e2e-teach-${name}.png`), fullPage: true }).catch(() => {});
-    if (errors.length) console.error(`page errors in ${name}:\n${errors.join('\n')}`);
-  });
-  await page.goto(`${server.url}${query}`);
-  await page.waitForFunction(() => window.__convscope?.ready === true, null, { timeout: 15_000 });
-  return page;
-}
-
-async function drawSeven(page: Page): Promise<void> {
-  await page.getByTestId('clear').click();
-  const before = await samplesSoFar(page);
-  await drawStrokes(page, DIGIT_STROKES['7']);
-  await waitForFrames(page, before);
-}
+const pages = useTeachPages();
+const open = pages.open;
 
 const num = async (page: Page, testid: string): Promise<number> => Number(await page.getByTestId(testid).first().getAttribute('data-value'));
 
@@ -83,7 +46,7 @@ describe('bugs of issue 11 in the step-through', () => {
     await page.getByTestId('step-start').waitFor();
     expect(await page.evaluate(() => new URLSearchParams(location.search).get('model'))).toBe('tiny');
     // a unit that exists in both (the same name and kind, in range) is kept: lenet conv1 ⇄ tiny conv1
-    await page.goto(`${server.url}?model=lenet&view=step&unit=conv1:30`);
+    await page.goto(`${pages.server.url}?model=lenet&view=step&unit=conv1:30`);
     await page.waitForFunction(() => window.__convscope?.ready === true, null, { timeout: 15_000 });
     await drawSeven(page);
     await page.getByTestId('step-through').waitFor();
@@ -364,7 +327,7 @@ describe('the hands-on views in the URL', () => {
     await page.getByTestId('inv-reset').click();
     await expect.poll(() => page.evaluate(() => location.search)).toBe('?model=lenet&view=invariance');
 
-    await page.goto(`${server.url}?model=lenet&view=compare&with=tiny`);
+    await page.goto(`${pages.server.url}?model=lenet&view=compare&with=tiny`);
     await page.waitForFunction(() => window.__convscope?.ready === true, null, { timeout: 15_000 });
     await drawSeven(page);
     await page.getByTestId('compare-prediction-right').waitFor();

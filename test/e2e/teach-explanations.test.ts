@@ -6,52 +6,16 @@
  * colour legend, the logits and probabilities are labelled, the Network view draws tiny, LeNet and
  * the mlp as nodes and connections, and the Kernels view draws the mlp's first layer as images.
  */
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import { mkdirSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { startServer, type RunningServer } from '../../src/server/server.js';
-import { REPO_ROOT } from '../helpers.js';
+import type { Page } from 'playwright-core';
 import { GLOSSARY } from '../../web/src/lib/glossary.js';
 import { Sequential } from '../../src/nn/model.js';
 import { ZOO } from '../../src/models/zoo.js';
-import { DIGIT_STROKES, drawStrokes, ensureWebBuild, launchChromium, samplesSoFar, waitForFrames } from './browser.js';
+import { drawSeven, useTeachPages } from './teach-page.js';
 
-const RESULTS = join(REPO_ROOT, 'test-results');
-let server: RunningServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  ensureWebBuild();
-  server = await startServer({ port: 0, log: () => {} });
-  browser = await launchChromium();
-}, 180_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
-
-async function open(name: string, query: string, viewport = { width: 1366, height: 900 }): Promise<Page> {
-  const page = await browser.newPage({ viewport });
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  onTestFailed(async () => {
-    mkdirSync(RESULTS, { recursive: true });
-    await page.screenshot({ path: join(RESULTS, `e2e-teach-${name}.png`), fullPage: true }).catch(() => {});
-    if (errors.length) console.error(`page errors in ${name}:\n${errors.join('\n')}`);
-  });
-  await page.goto(`${server.url}${query}`);
-  await page.waitForFunction(() => window.__convscope?.ready === true, null, { timeout: 15_000 });
-  return page;
-}
-
-async function drawSeven(page: Page): Promise<void> {
-  await page.getByTestId('clear').click();
-  const before = await samplesSoFar(page);
-  await drawStrokes(page, DIGIT_STROKES['7']);
-  await waitForFrames(page, before);
-}
+const pages = useTeachPages();
+const open = pages.open;
 
 /** the page is no wider than its viewport (nothing to scroll sideways) */
 const overflowX = (page: Page): Promise<number> => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
