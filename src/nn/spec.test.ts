@@ -11,12 +11,15 @@ import { Sequential } from './model.js';
 import { ZOO } from '../models/zoo.js';
 import { SpecError } from '../engine/errors.js';
 
-/** Refused with `message`, in well under a millisecond of arithmetic (50 ms allows for a loaded CI machine). */
+/**
+ * Refused with `message`, in well under a millisecond of arithmetic. The bound is 500 ms: a loaded
+ * 2-core CI machine took 78 ms once; building the refused layer (10⁹ weights, 4 GB) takes seconds.
+ */
 function refusedQuickly(spec: unknown, message: string): void {
   const start = performance.now();
   expect(() => parseModelSpec(spec)).toThrow(SpecError);
   expect(() => parseModelSpec(spec)).toThrow(message);
-  expect((performance.now() - start) / 2).toBeLessThan(50);
+  expect((performance.now() - start) / 2).toBeLessThan(500);
 }
 
 const relus = (n: number): LayerSpec[] => Array.from({ length: n }, () => ({ kind: 'relu' as const }));
